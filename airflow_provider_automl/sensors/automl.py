@@ -1,0 +1,114 @@
+"""Wait for an AutoML job as a sensor: poke, reschedule or deferrable."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
+from airflow_provider_automl.compat import (
+    AirflowFailException,
+    BaseSensorOperator,
+    PokeReturnValue,
+    default_deferrable,
+)
+from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink
+
+if TYPE_CHECKING:
+    from airflow_provider_automl.compat import Context
+    from airflow_provider_automl.jobs import AutoMLJob
+
+
+class SageMakerAutoMLJobSensor(AutoMLHookMixin, BaseSensorOperator):
+    """
+    Wait until an AutoML job ends; succeed only when it is ``Completed``.
+
+    ``Failed`` and ``Stopped`` fail the task at once with the job's FailureReason and
+    PartialFailureReasons (``Stopped`` succeeds when ``accept_stopped=True``). With
+    ``soft_fail=True`` those outcomes skip the task instead. Works in ``poke`` and
+    ``reschedule`` mode, or deferred to the triggerer with ``deferrable=True``.
+
+    Returns the job record (the XCom contract) when the job completes.
+
+    :param job_name: Name of the AutoML job (templated).
+    :param accept_stopped: Treat a ``Stopped`` job as success (default False).
+    :param deferrable: Wait on the triggerer; defaults to ``[operators] default_deferrable``.
+    """
+
+    template_fields: Sequence[str] = aws_template_fields("job_name")
+    operator_extra_links = (SageMakerAutoMLJobLink(),)
+    ui_color = "#c7e9c0"
+
+    def __init__(
+        self,
+        *,
+        job_name: str,
+        accept_stopped: bool = False,
+        deferrable: bool | None = None,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._init_aws(aws_conn_id, region_name, verify, botocore_config)
+        self.job_name = job_name
+        self.accept_stopped = accept_stopped
+        self.deferrable = default_deferrable() if deferrable is None else deferrable
+        self._last_state: tuple[str, str] | None = None
+
+    def _outcome(self, job: AutoMLJob) -> PokeReturnValue | bool:
+        state = (job.status.value, job.secondary_status)
+        if state != self._last_state:
+            self._last_state = state
+            self.log.info("AutoML job %s: %s / %s", job.name, *state)
+        if job.is_success or (self.accept_stopped and job.status.value == "Stopped"):
+            return PokeReturnValue(is_done=True, xcom_value=job.to_record())
+        if job.is_terminal:
+            # AirflowFailException: a finished job cannot change, so retrying is pointless;
+            # soft_fail turns it into a skip.
+            raise AirflowFailException(job.failure_message())
+        return False
+
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        return self._outcome(self.hook.describe_job(self.job_name))
+
+    def execute(self, context: Context) -> Any:
+        SageMakerAutoMLJobLink.persist(
+            context,
+            job_name=self.job_name,
+            region_name=self.hook.conn_region_name,
+            partition=self.hook.conn_partition,
+        )
+        if not self.deferrable:
+            return super().execute(context)
+        outcome = self.poke(context)
+        if isinstance(outcome, PokeReturnValue):
+            return outcome.xcom_value
+        from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
+
+        self.defer(
+            trigger=SageMakerAutoMLJobTrigger(
+                job_name=self.job_name,
+                poll_interval=self.poke_interval,
+                deadline=time.time() + self.timeout,
+                last_secondary_status=self._last_state[1] if self._last_state else None,
+                accept_stopped=self.accept_stopped,
+                **self.aws_hook_params,
+            ),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=self.timeout),
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        from airflow_provider_automl.exceptions import AutoMLJobFailedError
+        from airflow_provider_automl.operators.automl import job_from_event
+
+        try:
+            job = job_from_event(event)
+        except AutoMLJobFailedError as err:
+            raise AirflowFailException(str(err)) from err
+        return job.to_record()
