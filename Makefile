@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/uv
 install: $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/python -m airflow_provider_automl.demo
+	$(BIN)/python scripts/demo.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
