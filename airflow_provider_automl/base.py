@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
+
     from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
+
+HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
 
 AWS_TEMPLATE_FIELDS: tuple[str, ...] = ("aws_conn_id", "region_name", "verify", "botocore_config")
 
@@ -63,13 +67,16 @@ class AutoMLHookMixin:
             "botocore_config": self.botocore_config,
         }
 
-    @cached_property
-    def hook(self) -> SageMakerAutoMLHook:
-        from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
-
-        return SageMakerAutoMLHook(
+    def _build_hook(self, hook_class: type[HookT]) -> HookT:
+        return hook_class(
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
             verify=self.verify,
             config=self.botocore_config,
         )
+
+    @cached_property
+    def hook(self) -> SageMakerAutoMLHook:
+        from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
+
+        return self._build_hook(SageMakerAutoMLHook)

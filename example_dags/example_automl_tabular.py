@@ -44,9 +44,13 @@ def churn_dataset(rows: int = 2000, seed: int = 7) -> str:
         charges = round(rng.uniform(20, 120), 2)
         calls = rng.randint(0, 9)
         contract = rng.choice(["monthly", "annual", "two_year"])
-        score = 1.5 - 0.05 * tenure + 0.02 * charges + 0.35 * calls - {"monthly": 0, "annual": 1.2, "two_year": 2.4}[
-            contract
-        ]
+        score = (
+            1.5
+            - 0.05 * tenure
+            + 0.02 * charges
+            + 0.35 * calls
+            - {"monthly": 0, "annual": 1.2, "two_year": 2.4}[contract]
+        )
         churned = "yes" if rng.random() < 1 / (1 + math.exp(-score)) else "no"
         writer.writerow([tenure, charges, calls, contract, churned])
     return out.getvalue()

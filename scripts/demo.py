@@ -22,9 +22,7 @@ DAG_ID = "example_automl_tabular"
 
 def _airflow(env: dict[str, str], *args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
     airflow = str(Path(sys.executable).with_name("airflow"))
-    return subprocess.run(
-        [airflow, *args], env=env, check=False, text=True, capture_output=capture, cwd=ROOT
-    )
+    return subprocess.run([airflow, *args], env=env, check=False, text=True, capture_output=capture, cwd=ROOT)
 
 
 def main() -> int:

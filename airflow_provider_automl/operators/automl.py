@@ -81,7 +81,9 @@ class _AutoMLOperator(AutoMLHookMixin, BaseOperator):
                 metric.get("Value"),
             )
         else:
-            self.log.info("AutoML job %s completed (%s) with no best candidate.", job.name, job.secondary_status)
+            self.log.info(
+                "AutoML job %s completed (%s) with no best candidate.", job.name, job.secondary_status
+            )
         return job.to_record()
 
 
@@ -520,7 +522,8 @@ class SageMakerListAutoMLCandidatesOperator(_AutoMLOperator):
     best whether the objective is F1 or MSE. With ``sort_by`` the API's order is kept.
 
     :param job_name: Name of the AutoML job (templated).
-    :param status_equals: Only candidates with this status; ``Completed`` by default, None for all (templated).
+    :param status_equals: Only candidates with this status; ``Completed`` by default,
+        None for all (templated).
     :param candidate_name_equals: Only the candidate with this name (templated).
     :param sort_by: ``CreationTime``, ``Status`` or ``FinalObjectiveMetricValue`` (templated).
     :param sort_order: ``Ascending`` or ``Descending`` (templated).

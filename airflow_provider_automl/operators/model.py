@@ -1,0 +1,351 @@
+"""From a candidate to a SageMaker model and a Model Registry version."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
+from airflow_provider_automl.compat import Asset, BaseOperator
+
+if TYPE_CHECKING:
+    from airflow_provider_automl.compat import Context
+    from airflow_provider_automl.hooks.model import SageMakerModelHook
+
+DEFAULT_INSTANCE_TYPES = ("ml.m5.large", "ml.m5.xlarge")
+
+
+def model_package_group_asset(group_name: str) -> Asset:
+    """The Asset updated each time a version is registered in ``group_name``.
+
+    Schedule a deployment DAG on it to run on every new model version.
+    """
+    return Asset(
+        name=f"sagemaker-model-package-group-{group_name}",
+        uri=f"sagemaker://model-package-group/{group_name}",
+    )
+
+
+def _parse_value(field: str, value: Any) -> Any:
+    """Accept a rendered template's text for list/dict fields (``{{ ti.xcom_pull() }}`` gives text)."""
+    if not isinstance(value, str):
+        return value
+    from airflow_provider_automl.exceptions import AutoMLValidationError
+
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            return parse(value)
+        except (ValueError, SyntaxError):
+            continue
+    raise AutoMLValidationError(
+        field, value[:200], "Must be a list or dict (pass the XComArg, or a template rendering to JSON)."
+    )
+
+
+def _idempotency_key(context: Context, task: BaseOperator) -> str:
+    ti = context["ti"]
+    raw = f"{ti.dag_id}\x00{task.task_id}\x00{ti.run_id}\x00{getattr(ti, 'map_index', -1)}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+class _ModelOperator(AutoMLHookMixin, BaseOperator):
+    template_fields: Sequence[str] = aws_template_fields()
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._init_aws(aws_conn_id, region_name, verify, botocore_config)
+
+    @cached_property
+    def model_hook(self) -> SageMakerModelHook:
+        from airflow_provider_automl.hooks.model import SageMakerModelHook
+
+        return self._build_hook(SageMakerModelHook)
+
+    def _containers(
+        self, containers: Any, candidate: Any, keys: Sequence[str] | None
+    ) -> list[dict[str, Any]]:
+        from airflow_provider_automl import model_requests
+
+        containers = _parse_value("containers", containers)
+        candidate = _parse_value("candidate", candidate)
+        if containers is None and candidate is not None:
+            validated = model_requests.validate_containers(candidate, field="candidate.InferenceContainers")
+        else:
+            validated = model_requests.validate_containers(containers)
+        return model_requests.with_inference_response_keys(validated, keys)
+
+
+class SageMakerCreateModelFromCandidateOperator(_ModelOperator):
+    """
+    Create a SageMaker model from an AutoML candidate's ``InferenceContainers``.
+
+    All containers are passed through as Autopilot produced them; several containers make an
+    inference pipeline (``InferenceExecutionConfig.Mode = Serial``). For classification
+    candidates, ``inference_response_keys`` selects what the model answers with
+    (``predicted_label``, ``probability``, ``probabilities``, ``labels``), checked against what
+    each container declares it supports. A retry reuses a model of the same name and containers.
+
+    Returns ``{"ModelName": ..., "ModelArn": ...}``.
+
+    :param containers: The candidate's ``InferenceContainers`` (e.g. the create operator's
+        ``inference_containers`` XCom) (templated).
+    :param candidate: A candidate record (e.g. the ``best_candidate`` XCom), used when
+        ``containers`` is not given (templated).
+    :param model_name: Model name, 1-63 characters; derived from the task instance when not given (templated).
+    :param execution_role_arn: IAM role the model's containers run as (templated).
+    :param inference_response_keys: Response keys for classification models (templated).
+    :param vpc_config: ``{"SecurityGroupIds": [...], "Subnets": [...]}`` (templated).
+    :param enable_network_isolation: Run the containers without network access (templated).
+    :param tags: Tags as a dict or a list of ``{"Key", "Value"}`` (templated).
+    """
+
+    template_fields: Sequence[str] = aws_template_fields(
+        "containers",
+        "candidate",
+        "model_name",
+        "execution_role_arn",
+        "inference_response_keys",
+        "vpc_config",
+        "enable_network_isolation",
+        "tags",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "containers": "json",
+        "candidate": "json",
+        "vpc_config": "json",
+        "tags": "json",
+    }
+
+    def __init__(
+        self,
+        *,
+        execution_role_arn: str,
+        containers: list[dict[str, Any]] | str | None = None,
+        candidate: dict[str, Any] | str | None = None,
+        model_name: str | None = None,
+        inference_response_keys: list[str] | None = None,
+        vpc_config: dict[str, Any] | None = None,
+        enable_network_isolation: bool | None = None,
+        tags: dict[str, str] | list[dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.containers = containers
+        self.candidate = candidate
+        self.model_name = model_name
+        self.execution_role_arn = execution_role_arn
+        self.inference_response_keys = inference_response_keys
+        self.vpc_config = vpc_config
+        self.enable_network_isolation = enable_network_isolation
+        self.tags = tags
+
+    def execute(self, context: Context) -> dict[str, str]:
+        from airflow_provider_automl import model_requests, requests
+
+        containers = self._containers(self.containers, self.candidate, self.inference_response_keys)
+        ti = context["ti"]
+        map_index = getattr(ti, "map_index", -1)
+        model_name = self.model_name or requests.derive_job_name(
+            ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else map_index, prefix="model"
+        )
+        request = model_requests.build_create_model_request(
+            model_name=model_name,
+            containers=containers,
+            execution_role_arn=self.execution_role_arn,
+            vpc_config=_parse_value("vpc_config", self.vpc_config),
+            enable_network_isolation=self.enable_network_isolation,
+            tags=model_requests.normalize_tags(_parse_value("tags", self.tags)),
+        )
+        arn = self.model_hook.create_model(request)
+        return {"ModelName": model_name, "ModelArn": arn}
+
+
+class SageMakerRegisterCandidateOperator(_ModelOperator):
+    """
+    Register an AutoML candidate as a new version in a SageMaker Model Registry group.
+
+    Creates the model package group when it is missing, then a model package whose
+    ``InferenceSpecification.Containers`` are the candidate's ``InferenceContainers``,
+    untouched. Customer metadata records the job, the candidate and its objective metric;
+    ``ModelMetrics`` points at the candidate's reports when it has them. New versions wait for
+    approval (``PendingManualApproval``) unless ``approval_status`` says otherwise.
+
+    A retried task finds the version its first try registered instead of adding another.
+    Each registration updates the Asset ``sagemaker://model-package-group/<group>``, so a
+    deployment DAG can be scheduled on new versions.
+
+    Returns the ``ModelPackageArn``.
+
+    :param model_package_group_name: Model package group, 1-63 characters (templated).
+    :param candidate: The candidate record (e.g. the ``best_candidate`` XCom) (templated).
+    :param containers: The containers, when not taken from ``candidate`` (templated).
+    :param job_name: The AutoML job's name, recorded in the metadata (templated).
+    :param content_types: Request content types the model accepts (default ``["text/csv"]``) (templated).
+    :param response_types: Response MIME types (default ``["text/csv"]``) (templated).
+    :param realtime_instance_types: Instance types for endpoints (templated).
+    :param transform_instance_types: Instance types for batch transform (templated).
+    :param approval_status: ``PendingManualApproval`` (default), ``Approved`` or ``Rejected`` (templated).
+    :param description: Model package description (templated).
+    :param group_description: Description used if the group has to be created (templated).
+    :param customer_metadata: Extra CustomerMetadataProperties (templated).
+    :param inference_response_keys: Response keys for classification candidates (templated).
+    :param tags: Tags as a dict or a list of ``{"Key", "Value"}`` (templated).
+    """
+
+    template_fields: Sequence[str] = aws_template_fields(
+        "model_package_group_name",
+        "candidate",
+        "containers",
+        "job_name",
+        "content_types",
+        "response_types",
+        "realtime_instance_types",
+        "transform_instance_types",
+        "approval_status",
+        "description",
+        "group_description",
+        "customer_metadata",
+        "inference_response_keys",
+        "tags",
+    )
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "candidate": "json",
+        "containers": "json",
+        "customer_metadata": "json",
+        "tags": "json",
+    }
+
+    def __init__(
+        self,
+        *,
+        model_package_group_name: str,
+        candidate: dict[str, Any] | str | None = None,
+        containers: list[dict[str, Any]] | str | None = None,
+        job_name: str | None = None,
+        content_types: list[str] | None = None,
+        response_types: list[str] | None = None,
+        realtime_instance_types: list[str] | None = None,
+        transform_instance_types: list[str] | None = None,
+        approval_status: str = "PendingManualApproval",
+        description: str | None = None,
+        group_description: str | None = None,
+        customer_metadata: dict[str, str] | None = None,
+        inference_response_keys: list[str] | None = None,
+        tags: dict[str, str] | list[dict[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if "{{" not in model_package_group_name:
+            asset = model_package_group_asset(model_package_group_name)
+            outlets = list(kwargs.pop("outlets", None) or [])
+            kwargs["outlets"] = [*outlets, asset] if asset not in outlets else outlets
+        super().__init__(**kwargs)
+        self.model_package_group_name = model_package_group_name
+        self.candidate = candidate
+        self.containers = containers
+        self.job_name = job_name
+        self.content_types = content_types or ["text/csv"]
+        self.response_types = response_types or ["text/csv"]
+        self.realtime_instance_types = realtime_instance_types or list(DEFAULT_INSTANCE_TYPES)
+        self.transform_instance_types = transform_instance_types or list(DEFAULT_INSTANCE_TYPES)
+        self.approval_status = approval_status
+        self.description = description
+        self.group_description = group_description
+        self.customer_metadata = customer_metadata
+        self.inference_response_keys = inference_response_keys
+        self.tags = tags
+
+    def execute(self, context: Context) -> str:
+        from airflow_provider_automl import model_requests
+        from airflow_provider_automl.hooks.model import IDEMPOTENCY_KEY
+
+        candidate = _parse_value("candidate", self.candidate)
+        containers = self._containers(self.containers, candidate, self.inference_response_keys)
+        group = model_requests.validate_model_package_group_name(self.model_package_group_name)
+        key = _idempotency_key(context, self)
+        metadata = {
+            **model_requests.candidate_metadata(
+                candidate if isinstance(candidate, Mapping) else None, self.job_name
+            ),
+            **{
+                str(k): str(v)
+                for k, v in (_parse_value("customer_metadata", self.customer_metadata) or {}).items()
+            },
+            IDEMPOTENCY_KEY: key,
+        }
+        request = model_requests.build_create_model_package_request(
+            model_package_group_name=group,
+            containers=containers,
+            content_types=_parse_value("content_types", self.content_types),
+            response_types=_parse_value("response_types", self.response_types),
+            realtime_instance_types=_parse_value("realtime_instance_types", self.realtime_instance_types),
+            transform_instance_types=_parse_value("transform_instance_types", self.transform_instance_types),
+            approval_status=self.approval_status,
+            description=self.description,
+            customer_metadata=metadata,
+            model_metrics=model_requests.candidate_model_metrics(
+                candidate if isinstance(candidate, Mapping) else None
+            ),
+            tags=model_requests.normalize_tags(_parse_value("tags", self.tags)),
+        )
+        self.model_hook.ensure_model_package_group(group, self.group_description)
+        arn = None
+        if context["ti"].try_number > 1:
+            arn = self.model_hook.find_model_package(group, key)
+            if arn:
+                self.log.info("A previous try already registered %s; not registering again.", arn)
+        if arn is None:
+            arn = self.model_hook.create_model_package(request)
+        self._record_asset_event(context, group, arn)
+        return arn
+
+    def _record_asset_event(self, context: Context, group: str, arn: str) -> None:
+        asset = model_package_group_asset(group)
+        if asset not in (self.outlets or []):
+            return
+        context["outlet_events"][asset].extra = {"ModelPackageArn": arn, "ModelPackageGroupName": group}
+
+
+class SageMakerApproveModelPackageOperator(_ModelOperator):
+    """
+    Set a model package version's approval status (``Approved`` by default).
+
+    :param model_package_arn: The version's ARN, e.g. the register operator's return value (templated).
+    :param approval_status: ``Approved`` (default), ``Rejected`` or ``PendingManualApproval`` (templated).
+    :param approval_description: Why (templated).
+    """
+
+    template_fields: Sequence[str] = aws_template_fields(
+        "model_package_arn", "approval_status", "approval_description"
+    )
+
+    def __init__(
+        self,
+        *,
+        model_package_arn: str,
+        approval_status: str = "Approved",
+        approval_description: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.model_package_arn = model_package_arn
+        self.approval_status = approval_status
+        self.approval_description = approval_description
+
+    def execute(self, context: Context) -> str:
+        from airflow_provider_automl import model_requests
+
+        arn = model_requests.validate_model_package_arn(self.model_package_arn)
+        status = model_requests.validate_approval_status(self.approval_status)
+        return self.model_hook.update_approval(arn, status, self.approval_description)
