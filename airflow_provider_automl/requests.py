@@ -1247,17 +1247,19 @@ def reattach_mismatches(
         _CONFIG_KEY_TO_NAME.get(config_key or ""),
         _CONFIG_KEY_TO_NAME.get(described_key or ""),
     )
-    if target is not None:
-        compare("target column", target, _target_of(described_key, described_config))
-    if problem_type is not None:
-        compare("ProblemType", problem_type, described_config.get("ProblemType"))
-    metric = (request.get("AutoMLJobObjective") or {}).get("MetricName")
-    if metric is not None:
-        compare(
-            "AutoMLJobObjective.MetricName",
-            metric,
-            (described.get("AutoMLJobObjective") or {}).get("MetricName"),
-        )
+    # Column and metric comparisons only mean something within the same problem type.
+    if config_key == described_key:
+        if target is not None:
+            compare("target column", target, _target_of(described_key, described_config))
+        if problem_type is not None:
+            compare("ProblemType", problem_type, described_config.get("ProblemType"))
+        metric = (request.get("AutoMLJobObjective") or {}).get("MetricName")
+        if metric is not None:
+            compare(
+                "AutoMLJobObjective.MetricName",
+                metric,
+                (described.get("AutoMLJobObjective") or {}).get("MetricName"),
+            )
     compare("RoleArn", request.get("RoleArn"), described.get("RoleArn"))
     return differences
 
