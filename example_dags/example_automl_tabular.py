@@ -1,60 +1,32 @@
 """
-Tabular AutoML end to end: upload data, run an Autopilot V2 job, rank its candidates.
+Tabular AutoML end to end: upload data, run an Autopilot V2 job (deferrable), rank its
+candidates, register the best one in the Model Registry and approve it.
 
-Runs unchanged against AWS or against the local backend: only the ``aws_default``
-connection differs (``endpoint_url`` in its extra points at the local backend).
-
-Settings come from environment variables so the same file serves both:
-``AUTOML_EXAMPLE_BUCKET`` (default ``automl-example``), ``AUTOML_EXAMPLE_ROLE_ARN`` and
-``AUTOML_EXAMPLE_MAX_RUNTIME`` (seconds for the whole job, default 600).
+Runs unchanged against AWS or the local backend: only the ``aws_default`` connection
+differs (``endpoint_url`` in its extra points at the local backend).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import os
-import random
 from datetime import datetime
 from typing import Any
 
 from airflow.sdk import DAG, task
 
+from airflow_provider_automl.example_data import BUCKET, MAX_RUNTIME, ROLE_ARN, RUN_PREFIX, churn_csv, upload
 from airflow_provider_automl.operators.automl import (
     SageMakerCreateAutoMLJobOperator,
     SageMakerListAutoMLCandidatesOperator,
 )
+from airflow_provider_automl.operators.model import (
+    SageMakerApproveModelPackageOperator,
+    SageMakerRegisterCandidateOperator,
+)
 from airflow_provider_automl.requests import tabular_config
 
-BUCKET = os.environ.get("AUTOML_EXAMPLE_BUCKET", "automl-example")
-ROLE_ARN = os.environ.get("AUTOML_EXAMPLE_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerAutopilot")
-MAX_RUNTIME = int(os.environ.get("AUTOML_EXAMPLE_MAX_RUNTIME", "600"))
-PREFIX = "example_automl_tabular/{{ run_id | replace(':', '-') | replace('+', '-') }}"
-
-
-def churn_dataset(rows: int = 2000, seed: int = 7) -> str:
-    """A customer-churn table with real signal, generated so the example needs no download."""
-    rng = random.Random(seed)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["tenure_months", "monthly_charges", "support_calls", "contract", "churned"])
-    for _ in range(rows):
-        tenure = rng.randint(1, 72)
-        charges = round(rng.uniform(20, 120), 2)
-        calls = rng.randint(0, 9)
-        contract = rng.choice(["monthly", "annual", "two_year"])
-        score = (
-            1.5
-            - 0.05 * tenure
-            + 0.02 * charges
-            + 0.35 * calls
-            - {"monthly": 0, "annual": 1.2, "two_year": 2.4}[contract]
-        )
-        churned = "yes" if rng.random() < 1 / (1 + math.exp(-score)) else "no"
-        writer.writerow([tenure, charges, calls, contract, churned])
-    return out.getvalue()
-
+MODEL_PACKAGE_GROUP = os.environ.get("AUTOML_EXAMPLE_MODEL_PACKAGE_GROUP", "example-automl-churn")
+JOB_NAME = "{{ ti.xcom_pull(task_ids='create_automl_job')['AutoMLJobName'] }}"
 
 with DAG(
     dag_id="example_automl_tabular",
@@ -66,22 +38,15 @@ with DAG(
 
     @task
     def upload_training_data(prefix: str) -> str:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+        return upload(churn_csv(), f"{prefix}/input/train.csv")
 
-        s3 = S3Hook(aws_conn_id="aws_default")
-        if not s3.check_for_bucket(BUCKET):
-            s3.create_bucket(bucket_name=BUCKET)
-        key = f"{prefix}/input/train.csv"
-        s3.load_string(churn_dataset(), key=key, bucket_name=BUCKET, replace=True)
-        return f"s3://{BUCKET}/{key}"
-
-    training_data = upload_training_data(PREFIX)
+    training_data = upload_training_data(RUN_PREFIX)
 
     # [START howto_operator_automl_create_v2_tabular]
     create_job = SageMakerCreateAutoMLJobOperator(
         task_id="create_automl_job",
         input_data_config=training_data,
-        output_path=f"s3://{BUCKET}/{PREFIX}/output",
+        output_path=f"s3://{BUCKET}/{RUN_PREFIX}/output",
         role_arn=ROLE_ARN,
         problem_type_config=tabular_config(
             target_attribute="churned",
@@ -98,17 +63,37 @@ with DAG(
     # [START howto_operator_automl_list_candidates]
     top_candidates = SageMakerListAutoMLCandidatesOperator(
         task_id="list_top_candidates",
-        job_name="{{ ti.xcom_pull(task_ids='create_automl_job')['AutoMLJobName'] }}",
+        job_name=JOB_NAME,
         top_k=5,
     )
     # [END howto_operator_automl_list_candidates]
 
     @task
-    def report(job: dict[str, Any], candidates: list[dict[str, Any]]) -> dict[str, Any]:
+    def report(job: dict[str, Any], candidates: list[dict[str, Any]]) -> str:
         best = job["BestCandidate"]
         metric = best["FinalAutoMLJobObjectiveMetric"]
-        print(f"Best candidate: {best['CandidateName']} {metric['MetricName']} = {metric['Value']:.4f}")
-        print(f"{len(candidates)} ranked candidate(s); containers: {len(best['InferenceContainers'])}")
-        return {"candidate": best["CandidateName"], "metric": metric}
+        print(f"Best candidate {best['CandidateName']}: {metric['MetricName']} = {metric['Value']:.4f}")
+        for rank, candidate in enumerate(candidates, start=1):
+            score = candidate["FinalAutoMLJobObjectiveMetric"]
+            print(f"  {rank}. {candidate['CandidateName']} {score['MetricName']} = {score['Value']:.4f}")
+        return str(best["CandidateName"])
 
-    report(create_job.output, top_candidates.output)
+    # [START howto_operator_automl_register_candidate]
+    register = SageMakerRegisterCandidateOperator(
+        task_id="register_best_candidate",
+        model_package_group_name=MODEL_PACKAGE_GROUP,
+        candidate=create_job.output["best_candidate"],
+        job_name=JOB_NAME,
+        description="Churn model from example_automl_tabular",
+    )
+    # [END howto_operator_automl_register_candidate]
+
+    # [START howto_operator_automl_approve_model_package]
+    approve = SageMakerApproveModelPackageOperator(
+        task_id="approve_model_package",
+        model_package_arn=register.output,
+        approval_description="Approved by example_automl_tabular",
+    )
+    # [END howto_operator_automl_approve_model_package]
+
+    report(create_job.output, top_candidates.output) >> register >> approve

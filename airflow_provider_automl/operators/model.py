@@ -22,12 +22,11 @@ DEFAULT_INSTANCE_TYPES = ("ml.m5.large", "ml.m5.xlarge")
 def model_package_group_asset(group_name: str) -> Asset:
     """The Asset updated each time a version is registered in ``group_name``.
 
-    Schedule a deployment DAG on it to run on every new model version.
+    Schedule a deployment DAG on it to run on every new model version. A name-only Asset: a
+    ``scheme://`` URI would make Airflow load every provider's URI handlers (boto3 included)
+    while parsing the DAG file.
     """
-    return Asset(
-        name=f"sagemaker-model-package-group-{group_name}",
-        uri=f"sagemaker://model-package-group/{group_name}",
-    )
+    return Asset(name=f"sagemaker-model-package-group/{group_name}")
 
 
 def _parse_value(field: str, value: Any) -> Any:
@@ -183,7 +182,7 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
     approval (``PendingManualApproval``) unless ``approval_status`` says otherwise.
 
     A retried task finds the version its first try registered instead of adding another.
-    Each registration updates the Asset ``sagemaker://model-package-group/<group>``, so a
+    Each registration updates the Asset ``sagemaker-model-package-group/<group>``, so a
     deployment DAG can be scheduled on new versions.
 
     Returns the ``ModelPackageArn``.
