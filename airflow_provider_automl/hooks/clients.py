@@ -100,6 +100,7 @@ async def close_all() -> None:
 
 
 def _describe_key(key: Hashable) -> str:
-    if isinstance(key, tuple) and len(key) >= 3:
-        return f"aws_conn_id={key[0]!r}, region_name={key[1]!r}, verify={key[2]!r}"
+    if isinstance(key, tuple) and len(key) == 4:
+        text = f"aws_conn_id={key[0]!r}, region_name={key[1]!r}, verify={key[2]!r}"
+        return text + (f", config={key[3]}" if key[3] else "")
     return repr(key)

@@ -347,3 +347,116 @@ def test_list_jobs_all_pages_json_safe(stubbed_hook: Stubbed) -> None:
 )
 def test_is_transient_error(exc: BaseException, transient: bool) -> None:
     assert is_transient_error(exc) is transient
+
+
+# -- shared async clients ----------------------------------------------------------------------
+
+
+class FakeClientContext:
+    """Stands in for aiobotocore's ClientCreatorContext; counts enters and exits."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+        self.exited = 0
+
+    async def __aenter__(self) -> object:
+        self.entered += 1
+        await asyncio.sleep(0)  # let concurrent callers pile up on the lock
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.exited += 1
+
+
+async def test_client_cache_creates_one_client_per_key_under_concurrency() -> None:
+    from airflow_provider_automl.hooks import clients
+
+    created: list[FakeClientContext] = []
+
+    async def create() -> FakeClientContext:
+        created.append(FakeClientContext())
+        return created[-1]
+
+    try:
+        results = await asyncio.gather(*(clients.get_client(("a", REGION), create) for _ in range(20)))
+        other = await clients.get_client(("b", REGION), create)
+
+        assert len(created) == 2
+        assert all(r is created[0] for r in results)
+        assert other is created[1]
+        assert clients.cached_client_count() == 2
+    finally:
+        await clients.close_all()
+    assert [c.exited for c in created] == [1, 1]
+    assert clients.cached_client_count() == 0
+
+
+def test_client_cache_is_per_event_loop() -> None:
+    from airflow_provider_automl.hooks import clients
+
+    async def use() -> object:
+        client = await clients.get_client("key", _fake_create)
+        await clients.close_all()
+        return client
+
+    # A client bound to a closed loop must never be handed to another loop.
+    assert asyncio.run(use()) is not asyncio.run(use())
+
+
+async def _fake_create() -> FakeClientContext:
+    return FakeClientContext()
+
+
+async def test_shared_client_uses_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    from airflow_provider_automl.hooks import clients
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AUTOML_UNIT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "AKIDUNIT",
+                "password": "secret",
+                "extra": {"region_name": "eu-west-1", "endpoint_url": "http://127.0.0.1:9"},
+            }
+        ),
+    )
+    try:
+        first = await SageMakerAutoMLHook(aws_conn_id="automl_unit").get_shared_async_conn()
+        second = await SageMakerAutoMLHook(aws_conn_id="automl_unit").get_shared_async_conn()
+        tuned = await SageMakerAutoMLHook(
+            aws_conn_id="automl_unit", config={"read_timeout": 5}
+        ).get_shared_async_conn()
+
+        assert first is second
+        assert tuned is not first
+        assert first.meta.endpoint_url == "http://127.0.0.1:9"
+        assert first.meta.region_name == "eu-west-1"
+        assert first.meta.config.retries["mode"] == "adaptive"
+        assert tuned.meta.config.read_timeout == 5
+        credentials = await first._get_credentials().get_frozen_credentials()
+        assert credentials.access_key == "AKIDUNIT"
+    finally:
+        await clients.close_all()
+
+
+async def test_describe_job_async(monkeypatch: pytest.MonkeyPatch) -> None:
+    from aiobotocore.stub import AioStubber
+
+    from airflow_provider_automl.hooks import clients
+
+    hook = SageMakerAutoMLHook(aws_conn_id=None, region_name=REGION)
+    try:
+        with AioStubber(await hook.get_shared_async_conn()) as stubber:
+            stubber.add_response(
+                "describe_auto_ml_job_v2", make_describe_v2(), {"AutoMLJobName": "my-automl-job"}
+            )
+            stubber.add_client_error("describe_auto_ml_job_v2", "ResourceNotFound", "no such job", 400)
+
+            job = await hook.describe_job_async("my-automl-job")
+            assert job.status is AutoMLJobStatus.COMPLETED
+            with pytest.raises(AutoMLJobNotFoundError):
+                await hook.describe_job_async("nope")
+            stubber.assert_no_pending_responses()
+    finally:
+        await clients.close_all()
