@@ -128,13 +128,17 @@ class SageMakerAutoMLHook(AwsBaseHook):
 
     def describe_job(self, job_name: str) -> AutoMLJob:
         """DescribeAutoMLJobV2 (answers for V1- and V2-created jobs) as an :class:`AutoMLJob`."""
+        return AutoMLJob.from_describe(self.describe_job_response(job_name))
+
+    def describe_job_response(self, job_name: str) -> dict[str, Any]:
+        """The DescribeAutoMLJobV2 response itself, JSON-safe (what a reattach compares against)."""
         try:
             response = self.client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
         except ClientError as exc:
             if _is_not_found(exc):
                 raise AutoMLJobNotFoundError(job_name) from exc
             raise
-        return AutoMLJob.from_describe(response)
+        return dict(json_safe(response))
 
     def describe_job_v1(self, job_name: str) -> dict[str, Any]:
         """The V1 DescribeAutoMLJob response, JSON-safe."""

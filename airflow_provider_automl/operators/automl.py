@@ -404,8 +404,8 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
                 self.log.info("AutoML job %s exists; creating %s instead.", job_name, new_name)
                 self.hook.create_job(self.build_request(new_name), api_version=api_version)
                 return new_name
-        existing = self.hook.describe_job(job_name)
-        mismatches = requests.reattach_mismatches(request, existing.raw, api_version=api_version)
+        described = self.hook.describe_job_response(job_name)
+        mismatches = requests.reattach_mismatches(request, described, api_version=api_version)
         if mismatches:
             raise AirflowException(
                 f"An AutoML job named {job_name!r} already exists with different inputs, so this task "
@@ -415,7 +415,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         self.log.info(
             "AutoML job %s already exists with the same inputs (%s); reattaching instead of creating.",
             job_name,
-            existing.status.value,
+            described["AutoMLJobStatus"],
         )
         return job_name
 
