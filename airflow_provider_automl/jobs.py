@@ -175,9 +175,6 @@ class AutoMLJob:
     end_time: dt.datetime | None = None
     last_modified_time: dt.datetime | None = None
     resolved_attributes: dict[str, Any] | None = None
-    # The whole describe response, JSON-safe (inputs, configs: what reattach compares);
-    # empty when built from a record. Not part of the XCom record nor of equality.
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_describe(cls, response: Mapping[str, Any]) -> AutoMLJob:
@@ -209,7 +206,6 @@ class AutoMLJob:
             end_time=_parse_time(response.get("EndTime")),
             last_modified_time=_parse_time(response.get("LastModifiedTime")),
             resolved_attributes=json_safe(resolved) if resolved is not None else None,
-            raw=json_safe(response),
         )
 
     @classmethod

@@ -181,6 +181,17 @@ def test_describe_other_validation_error_propagates(stubbed_hook: Stubbed) -> No
         hook.describe_job("x")
 
 
+def test_describe_job_response_is_json_safe(stubbed_hook: Stubbed) -> None:
+    hook, stubber = stubbed_hook
+    stubber.add_response("describe_auto_ml_job_v2", make_describe_v2(), {"AutoMLJobName": "my-automl-job"})
+    response = hook.describe_job_response("my-automl-job")
+    assert json.loads(json.dumps(response)) == response
+    assert "ResponseMetadata" not in response
+    assert (
+        response["AutoMLJobInputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://bucket/train/"
+    )
+
+
 def test_describe_job_v1_is_json_safe(stubbed_hook: Stubbed) -> None:
     hook, stubber = stubbed_hook
     stubber.add_response("describe_auto_ml_job", make_describe_v1(), {"AutoMLJobName": "my-v1-job"})
