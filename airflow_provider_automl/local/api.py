@@ -1,0 +1,345 @@
+"""The AutoML actions: request checks, AWS errors and responses rendered from job records."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from airflow_provider_automl.local import candidates as cand
+from airflow_provider_automl.local.errors import (
+    ResourceLimitExceededError,
+    ResourceNotFoundError,
+    UnknownOperationError,
+    ValidationError,
+)
+from airflow_provider_automl.local.jobs import JobRunner
+from airflow_provider_automl.local.shapes import validate_request
+from airflow_provider_automl.local.spec import TEXT_CLASSIFICATION, JobSpec, v1_view, v2_view
+from airflow_provider_automl.local.store import JobStore, Record, now
+
+AUTOML_ACTIONS = (
+    "CreateAutoMLJob",
+    "CreateAutoMLJobV2",
+    "DescribeAutoMLJob",
+    "DescribeAutoMLJobV2",
+    "ListCandidatesForAutoMLJob",
+    "ListAutoMLJobs",
+    "StopAutoMLJob",
+)
+INTERNAL_CANDIDATE_KEYS = ("Algorithm", "Hyperparameters", "ObjectiveValue")
+DEFAULT_MAX_RESULTS = 10
+STATUS_ORDER = ("Completed", "Failed", "InProgress", "Stopped", "Stopping")
+
+
+class AutoMLApi:
+    def __init__(self, *, store: JobStore, runner: JobRunner, region: str, max_active_jobs: int) -> None:
+        self.store = store
+        self.runner = runner
+        self.region = region
+        self.max_active_jobs = max_active_jobs
+        self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "CreateAutoMLJob": lambda body: self.create(body, api_version="v1"),
+            "CreateAutoMLJobV2": lambda body: self.create(body, api_version="v2"),
+            "DescribeAutoMLJob": self.describe_v1,
+            "DescribeAutoMLJobV2": self.describe_v2,
+            "ListCandidatesForAutoMLJob": self.list_candidates,
+            "ListAutoMLJobs": self.list_jobs,
+            "StopAutoMLJob": self.stop,
+        }
+
+    def handle(self, action: str, body: Any) -> dict[str, Any]:
+        handler = self._handlers.get(action)
+        if handler is None:
+            raise UnknownOperationError(
+                f"Unknown AutoML action {action!r}; known: {', '.join(AUTOML_ACTIONS)}."
+            )
+        validate_request(action, body)
+        return handler(body)
+
+    # -- create ------------------------------------------------------------------------------------
+    def create(self, body: dict[str, Any], *, api_version: str) -> dict[str, Any]:
+        spec = JobSpec.from_request(api_version, body)
+        if self.store.count_active() >= self.max_active_jobs:
+            raise ResourceLimitExceededError(
+                f"The account-level service limit 'Maximum number of concurrent AutoML jobs' is "
+                f"{self.max_active_jobs} jobs; {self.max_active_jobs} are in progress. Wait for one to end "
+                "or start the local backend with a larger --max-active-jobs."
+            )
+        created = now()
+        request = {k: v for k, v in body.items() if k != "Tags"}
+        record: Record = {
+            "ApiVersion": api_version,
+            "AutoMLJobName": spec.name,
+            "AutoMLJobArn": cand.job_arn(spec.name, self.region),
+            "Request": request,
+            "ProblemTypeConfigName": spec.problem_config_name,
+            "Tags": body.get("Tags", []),
+            "AutoMLJobStatus": "InProgress",
+            "AutoMLJobSecondaryStatus": "Starting",
+            "CreationTime": created,
+            "LastModifiedTime": created,
+            "Candidates": [],
+        }
+        self.store.create(record)
+        self.runner.submit(spec.name)
+        return {"AutoMLJobArn": record["AutoMLJobArn"]}
+
+    # -- describe ----------------------------------------------------------------------------------
+    def _record(self, name: str) -> Record:
+        record = self.store.get(name)
+        if record is None:
+            raise ResourceNotFoundError(f"AutoML job {name!r} does not exist.")
+        return record
+
+    def describe_v2(self, body: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(body["AutoMLJobName"])
+        response: dict[str, Any] = {
+            "AutoMLJobName": record["AutoMLJobName"],
+            "AutoMLJobArn": record["AutoMLJobArn"],
+            **v2_view(record["ApiVersion"], record["Request"]),
+            "AutoMLProblemTypeConfigName": record["ProblemTypeConfigName"],
+        }
+        self._common(record, response)
+        resolved = record.get("Resolved")
+        if resolved:
+            attributes: dict[str, Any] = {
+                "AutoMLJobObjective": {"MetricName": resolved["MetricName"]},
+                "CompletionCriteria": resolved["CompletionCriteria"],
+            }
+            if resolved.get("ProblemType"):
+                attributes["AutoMLProblemTypeResolvedAttributes"] = {
+                    "TabularResolvedAttributes": {"ProblemType": resolved["ProblemType"]}
+                }
+            response["ResolvedAttributes"] = attributes
+        return response
+
+    def describe_v1(self, body: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(body["AutoMLJobName"])
+        view = v1_view(record["ApiVersion"], record["Request"])
+        if view is None:
+            raise ValidationError(
+                f"AutoML job {record['AutoMLJobName']!r} is a {record['ProblemTypeConfigName']} job created "
+                "with "
+                "CreateAutoMLJobV2; describe it with DescribeAutoMLJobV2."
+            )
+        response: dict[str, Any] = {
+            "AutoMLJobName": record["AutoMLJobName"],
+            "AutoMLJobArn": record["AutoMLJobArn"],
+            **view,
+        }
+        self._common(record, response)
+        resolved = record.get("Resolved")
+        if resolved:
+            response["ResolvedAttributes"] = {
+                "AutoMLJobObjective": {"MetricName": resolved["MetricName"]},
+                "ProblemType": resolved["ProblemType"],
+                "CompletionCriteria": resolved["CompletionCriteria"],
+            }
+        return response
+
+    def _common(self, record: Record, response: dict[str, Any]) -> None:
+        for key in (
+            "CreationTime",
+            "EndTime",
+            "LastModifiedTime",
+            "FailureReason",
+            "PartialFailureReasons",
+            "AutoMLJobStatus",
+            "AutoMLJobSecondaryStatus",
+            "AutoMLJobArtifacts",
+        ):
+            if record.get(key) not in (None, []):
+                response[key] = record[key]
+        best = self.best_candidate(record)
+        if best is not None:
+            response["BestCandidate"] = self.render_candidate(record, best)
+
+    @staticmethod
+    def best_candidate(record: Record) -> dict[str, Any] | None:
+        best = None
+        metric = (record.get("Resolved") or {}).get("MetricName") or ""
+        for entry in record.get("Candidates", []):
+            if entry["CandidateStatus"] != "Completed" or "ObjectiveValue" not in entry:
+                continue
+            if best is None or cand.better(metric, entry["ObjectiveValue"], best["ObjectiveValue"]):
+                best = entry
+        return best
+
+    def render_candidate(self, record: Record, entry: dict[str, Any]) -> dict[str, Any]:
+        rendered = {k: copy.deepcopy(v) for k, v in entry.items() if k not in INTERNAL_CANDIDATE_KEYS}
+        text = record["ApiVersion"] == "v2" and record["ProblemTypeConfigName"] == TEXT_CLASSIFICATION
+        if text and "InferenceContainers" in rendered:
+            rendered["InferenceContainerDefinitions"] = {
+                "CPU": copy.deepcopy(rendered["InferenceContainers"])
+            }
+        return rendered
+
+    # -- lists -------------------------------------------------------------------------------------
+    @staticmethod
+    def _page(items: list[Any], body: dict[str, Any], query: dict[str, Any]) -> tuple[list[Any], str | None]:
+        fingerprint = hashlib.sha1(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:12]
+        offset = 0
+        token = body.get("NextToken")
+        if token:
+            try:
+                decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
+                offset = int(decoded["o"])
+                valid = decoded["q"] == fingerprint and offset >= 0
+            except (ValueError, KeyError, TypeError):
+                valid = False
+            if not valid:
+                raise ValidationError(
+                    f"Invalid NextToken: {token!r}. Pass the NextToken of the previous response, with the "
+                    "same "
+                    "filters and sort options."
+                )
+        limit = body.get("MaxResults") or DEFAULT_MAX_RESULTS
+        page = items[offset : offset + limit]
+        next_token = None
+        if offset + limit < len(items):
+            raw = json.dumps({"o": offset + limit, "q": fingerprint}).encode()
+            next_token = base64.urlsafe_b64encode(raw).decode()
+        return page, next_token
+
+    def list_candidates(self, body: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(body["AutoMLJobName"])
+        entries = list(record.get("Candidates", []))
+        if body.get("StatusEquals"):
+            entries = [e for e in entries if e["CandidateStatus"] == body["StatusEquals"]]
+        if body.get("CandidateNameEquals"):
+            entries = [e for e in entries if e["CandidateName"] == body["CandidateNameEquals"]]
+        sort_by = body.get("SortBy", "CreationTime")
+        descending = body.get("SortOrder", "Ascending") == "Descending"
+        if sort_by == "FinalObjectiveMetricValue":
+            # Candidates without a value (in progress, failed) come last in either order.
+            scored = [e for e in entries if "ObjectiveValue" in e]
+            unscored = [e for e in entries if "ObjectiveValue" not in e]
+            scored.sort(key=lambda e: e["ObjectiveValue"], reverse=descending)
+            entries = scored + unscored
+        elif sort_by == "Status":
+            entries.sort(key=lambda e: e["CandidateStatus"], reverse=descending)
+        else:
+            entries.sort(key=lambda e: e["CreationTime"], reverse=descending)
+        query = {
+            k: body.get(k)
+            for k in ("AutoMLJobName", "StatusEquals", "CandidateNameEquals", "SortBy", "SortOrder")
+        }
+        query["AutoMLJobName"] = record["AutoMLJobName"]
+        page, token = self._page(entries, body, query)
+        response: dict[str, Any] = {"Candidates": [self.render_candidate(record, e) for e in page]}
+        if token:
+            response["NextToken"] = token
+        return response
+
+    def list_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
+        records = self.store.all()
+        bounds = {
+            key: _timestamp(key, body[key])
+            for key in (
+                "CreationTimeAfter",
+                "CreationTimeBefore",
+                "LastModifiedTimeAfter",
+                "LastModifiedTimeBefore",
+            )
+            if body.get(key) is not None
+        }
+        if "CreationTimeAfter" in bounds:
+            records = [r for r in records if r["CreationTime"] > bounds["CreationTimeAfter"]]
+        if "CreationTimeBefore" in bounds:
+            records = [r for r in records if r["CreationTime"] < bounds["CreationTimeBefore"]]
+        if "LastModifiedTimeAfter" in bounds:
+            records = [r for r in records if r["LastModifiedTime"] > bounds["LastModifiedTimeAfter"]]
+        if "LastModifiedTimeBefore" in bounds:
+            records = [r for r in records if r["LastModifiedTime"] < bounds["LastModifiedTimeBefore"]]
+        if body.get("NameContains"):
+            needle = body["NameContains"].lower()
+            records = [r for r in records if needle in r["AutoMLJobName"].lower()]
+        if body.get("StatusEquals"):
+            records = [r for r in records if r["AutoMLJobStatus"] == body["StatusEquals"]]
+        sort_by = body.get("SortBy", "Name")
+        descending = body.get("SortOrder", "Descending") == "Descending"
+        keys: dict[str, Callable[[Record], Any]] = {
+            "Name": lambda r: r["AutoMLJobName"].lower(),
+            "CreationTime": lambda r: r["CreationTime"],
+            "Status": lambda r: (r["AutoMLJobStatus"], r["AutoMLJobName"].lower()),
+        }
+        records.sort(key=keys[sort_by], reverse=descending)
+        query = {
+            k: body.get(k)
+            for k in (
+                "CreationTimeAfter",
+                "CreationTimeBefore",
+                "LastModifiedTimeAfter",
+                "LastModifiedTimeBefore",
+                "NameContains",
+                "StatusEquals",
+                "SortBy",
+                "SortOrder",
+            )
+        }
+        page, token = self._page(records, body, query)
+        summaries = []
+        for record in page:
+            summary = {
+                k: record[k]
+                for k in (
+                    "AutoMLJobName",
+                    "AutoMLJobArn",
+                    "AutoMLJobStatus",
+                    "AutoMLJobSecondaryStatus",
+                    "CreationTime",
+                    "LastModifiedTime",
+                )
+            }
+            for key in ("EndTime", "FailureReason", "PartialFailureReasons"):
+                if record.get(key) not in (None, []):
+                    summary[key] = record[key]
+            summaries.append(summary)
+        response: dict[str, Any] = {"AutoMLJobSummaries": summaries}
+        if token:
+            response["NextToken"] = token
+        return response
+
+    # -- stop --------------------------------------------------------------------------------------
+    def stop(self, body: dict[str, Any]) -> dict[str, Any]:
+        record = self._record(body["AutoMLJobName"])
+        name = record["AutoMLJobName"]
+        status = record["AutoMLJobStatus"]
+        if status == "Stopping":
+            return {}
+        if status != "InProgress":
+            raise ValidationError(
+                f"AutoML job {name!r} is in status {status!r}; only InProgress jobs can be stopped."
+            )
+        running = self.runner.request_stop(name)
+
+        def change(live: Record) -> None:
+            if live["AutoMLJobStatus"] != "InProgress":
+                return  # it ended meanwhile
+            if running:
+                live["AutoMLJobStatus"] = live["AutoMLJobSecondaryStatus"] = "Stopping"
+            else:  # still queued: nothing to wind down
+                live["AutoMLJobStatus"] = live["AutoMLJobSecondaryStatus"] = "Stopped"
+                live["EndTime"] = now()
+
+        self.store.update(name, change)
+        return {}
+
+
+def _timestamp(field: str, value: Any) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise ValidationError(
+            f"Invalid {field}: {value!r}. Expected epoch seconds or an ISO-8601 timestamp."
+        ) from None
+
+
+__all__ = ["AUTOML_ACTIONS", "AutoMLApi"]

@@ -1,0 +1,205 @@
+"""How a candidate looks in the API: names, S3 artifact layout, inference containers, steps and metrics,
+in the style of Autopilot's (images of the real us-east-1 repositories; they are not pulled locally).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from airflow_provider_automl.local.spec import MINIMIZED_METRICS, metric_type
+
+SKLEARN_AUTOML_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
+ALGORITHM_IMAGES = {
+    "xgboost": "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-xgboost:1.7-1",
+    "linear-learner": "382416733822.dkr.ecr.{region}.amazonaws.com/linear-learner:1",
+    "mlp": "763104351884.dkr.ecr.{region}.amazonaws.com/pytorch-inference:2.0.1-cpu-py310",
+}
+AUTOGLUON_IMAGE = (
+    "763104351884.dkr.ecr.{region}.amazonaws.com/autogluon-inference:1.1.1-cpu-py311-ubuntu22.04"
+)
+TEXT_IMAGE = (
+    "763104351884.dkr.ecr.{region}.amazonaws.com/"
+    "huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04"
+)
+ACCOUNT_ID = "123456789012"  # moto's default account: any credentials land there
+
+# Metrics whose names are outside AutoMLMetricEnum are reported by StandardMetricName only, as Autopilot does.
+STANDARD_ONLY = frozenset({"LogLoss", "InferenceLatency"})
+
+
+def digest(*parts: str, length: int = 8) -> str:
+    return hashlib.sha1("/".join(parts).encode()).hexdigest()[:length]
+
+
+def job_arn(name: str, region: str) -> str:
+    return f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:automl-job/{name.lower()}"
+
+
+def candidate_name(job: str, index: int, label: str, kind: str) -> str:
+    if kind == "hpo":
+        return f"{job}-{label}-{index:03d}-{digest(job, label, str(index))}"
+    return f"{job}-t{index}-{label}"[:64]
+
+
+def output_root(output_path: str, job: str) -> str:
+    return f"{output_path.rstrip('/')}/{job}"
+
+
+def locations(output_path: str, job: str, candidate: str, *, label: str, kind: str) -> dict[str, str]:
+    root = output_root(output_path, job)
+    found = {
+        "explainability": f"{root}/documentation/explainability/output/{candidate}",
+        "model_insights": f"{root}/documentation/model_insights/output/{candidate}",
+    }
+    if kind == "hpo":
+        found["model"] = f"{root}/tuning/{job}-dpp0-{label}/{candidate}/output/model.tar.gz"
+        found["data_processor"] = (
+            f"{root}/data-processor-models/{job}-dpp0-1-{digest(job)}/output/model.tar.gz"
+        )
+    else:
+        found["model"] = f"{root}/sagemaker-automl-candidates/model/{candidate}/model.tar.gz"
+    if kind == "timeseries":
+        found["backtest"] = f"{root}/backtest_results/{candidate}"
+    return found
+
+
+def job_artifacts(output_path: str, job: str, *, definitions: bool) -> dict[str, str]:
+    base = f"{output_root(output_path, job)}/sagemaker-automl-candidates/{job}-pr-1-{digest(job)}/notebooks"
+    found = {"DataExplorationNotebookLocation": f"{base}/SageMakerAutopilotDataExplorationNotebook.ipynb"}
+    if definitions:
+        found["CandidateDefinitionNotebookLocation"] = (
+            f"{base}/SageMakerAutopilotCandidateDefinitionNotebook.ipynb"
+        )
+    return found
+
+
+def containers(
+    *, kind: str, algorithm: str, label: str, problem_type: str | None, where: dict[str, str], region: str
+) -> list[dict[str, Any]]:
+    classify = problem_type not in (None, "Regression")
+    serve = {"SAGEMAKER_PROGRAM": "sagemaker_serve", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}
+    if kind == "hpo":
+        processing = {
+            "Image": SKLEARN_AUTOML_IMAGE.format(region=region),
+            "ModelDataUrl": where["data_processor"],
+            "Environment": {
+                "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
+                "AUTOML_TRANSFORM_MODE": "feature-transform",
+                "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
+                **serve,
+            },
+        }
+        model = {
+            "Image": ALGORITHM_IMAGES[algorithm].format(region=region),
+            "ModelDataUrl": where["model"],
+            "Environment": {
+                "MAX_CONTENT_LENGTH": "20971520",
+                "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                "SAGEMAKER_INFERENCE_SUPPORTED": (
+                    "predicted_label,probability,probabilities" if classify else "predicted_label"
+                ),
+            },
+        }
+        if not classify:
+            return [processing, model]
+        inverse = {
+            "Image": SKLEARN_AUTOML_IMAGE.format(region=region),
+            "ModelDataUrl": where["data_processor"],
+            "Environment": {
+                "AUTOML_TRANSFORM_MODE": "inverse-label-transform",
+                "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                "SAGEMAKER_INFERENCE_INPUT": "predicted_label",
+                "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
+                **serve,
+            },
+        }
+        return [processing, model, inverse]
+    if kind == "text":
+        return [
+            {
+                "Image": TEXT_IMAGE.format(region=region),
+                "ModelDataUrl": where["model"],
+                "Environment": {
+                    "MODEL_NAME": label,
+                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
+                    "SAGEMAKER_PROGRAM": "sagemaker_serve",
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                },
+            }
+        ]
+    if kind == "timeseries":
+        return [
+            {
+                "Image": AUTOGLUON_IMAGE.format(region=region),
+                "ModelDataUrl": where["model"],
+                "Environment": {
+                    "MODEL_NAME": label,
+                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                    "SAGEMAKER_PROGRAM": "timeseries_serve.py",
+                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                },
+            }
+        ]
+    return [
+        {
+            "Image": AUTOGLUON_IMAGE.format(region=region),
+            "ModelDataUrl": where["model"],
+            "Environment": {
+                "MODEL_NAME": label,
+                "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
+                "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+                "SAGEMAKER_INFERENCE_SUPPORTED": (
+                    "predicted_label,probability,probabilities,labels" if classify else "predicted_label"
+                ),
+                "SAGEMAKER_PROGRAM": "tabular_serve.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            },
+        }
+    ]
+
+
+def steps(*, job: str, candidate: str, kind: str, region: str) -> list[dict[str, str]]:
+    def step(step_type: str, resource: str, name: str) -> dict[str, str]:
+        return {
+            "CandidateStepType": f"AWS::SageMaker::{step_type}",
+            "CandidateStepArn": f"arn:aws:sagemaker:{region}:{ACCOUNT_ID}:{resource}/{name.lower()}",
+            "CandidateStepName": name,
+        }
+
+    tag = digest(job)
+    found = [step("ProcessingJob", "processing-job", f"{job}-db-1-{tag}")]
+    if kind == "hpo":
+        found += [
+            step("TrainingJob", "training-job", f"{job}-dpp0-1-{tag}"),
+            step("TransformJob", "transform-job", f"{job}-dpp0-rpb-1-{tag}"),
+        ]
+    found.append(step("TrainingJob", "training-job", candidate if kind == "hpo" else f"{job}-t1-{tag}"))
+    return found
+
+
+def metric_list(metrics: dict[str, float]) -> list[dict[str, Any]]:
+    found = []
+    for name, value in metrics.items():
+        entry: dict[str, Any] = {"StandardMetricName": name, "Value": float(value), "Set": "Validation"}
+        if name not in STANDARD_ONLY:
+            entry["MetricName"] = name
+        found.append(entry)
+    return found
+
+
+def objective(metric: str, value: float) -> dict[str, Any]:
+    return {
+        "Type": metric_type(metric),
+        "MetricName": metric,
+        "Value": float(value),
+        "StandardMetricName": metric,
+    }
+
+
+def better(metric: str, a: float, b: float) -> bool:
+    return a < b if metric in MINIMIZED_METRICS else a > b

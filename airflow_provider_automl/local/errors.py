@@ -1,0 +1,52 @@
+"""AWS-style errors the AutoML actions answer with (JSON protocol: ``__type`` + ``message``)."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    """An error answered to the client with an AWS error code and HTTP status."""
+
+    code = "InternalFailure"
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict[str, str]:
+        return {"__type": self.code, "message": self.message, "Message": self.message}
+
+
+class ValidationError(ApiError):
+    code = "ValidationException"
+    status = 400
+
+
+class ResourceNotFoundError(ApiError):
+    code = "ResourceNotFound"
+    status = 400
+
+
+class ResourceInUseError(ApiError):
+    code = "ResourceInUse"
+    status = 400
+
+
+class ResourceLimitExceededError(ApiError):
+    code = "ResourceLimitExceeded"
+    status = 400
+
+
+class ThrottlingError(ApiError):
+    code = "ThrottlingException"
+    status = 400
+
+
+class InternalError(ApiError):
+    code = "InternalFailure"
+    status = 500
+
+
+class UnknownOperationError(ApiError):
+    code = "UnknownOperationException"
+    status = 400
