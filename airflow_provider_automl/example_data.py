@@ -11,6 +11,7 @@ import io
 import math
 import os
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 BUCKET = os.environ.get("AUTOML_EXAMPLE_BUCKET", "automl-example")
@@ -20,7 +21,7 @@ MAX_RUNTIME = int(os.environ.get("AUTOML_EXAMPLE_MAX_RUNTIME", "600"))
 RUN_PREFIX = "{{ dag.dag_id }}/{{ run_id | replace(':', '-') | replace('+', '-') }}"
 
 
-def _csv(header: list[str], rows: list[list[object]]) -> str:
+def _csv(header: list[str], rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(header)

@@ -30,14 +30,16 @@ def _check_choice(field: str, value: object, allowed: Sequence[str]) -> str:
     return value.lower()
 
 
-def _check_seconds(field: str, value: object, *, allow_none: bool) -> float | None:
+def _check_seconds(field: str, value: object) -> float:
     from airflow_provider_automl.exceptions import AutoMLValidationError
 
-    if value is None and allow_none:
-        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise AutoMLValidationError(field, value, "Must be a positive number of seconds.")
     return float(value)
+
+
+def _check_max_wait(value: object) -> float | None:
+    return None if value is None else _check_seconds("max_wait", value)
 
 
 class _AutoMLOperator(AutoMLHookMixin, BaseOperator):
@@ -205,9 +207,9 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
     def __init__(
         self,
         *,
-        input_data_config: str | list[dict[str, Any]] | None = None,
-        output_path: str | None = None,
-        role_arn: str | None = None,
+        input_data_config: str | list[dict[str, Any]],
+        output_path: str,
+        role_arn: str,
         problem_type_config: dict[str, Any] | None = None,
         job_name: str | None = None,
         api_version: str = "v2",
@@ -260,8 +262,8 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         )
         self.wait_for_completion = wait_for_completion
         self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.check_interval = _check_seconds("check_interval", check_interval, allow_none=False)
-        self.max_wait = _check_seconds("max_wait", max_wait, allow_none=True)
+        self.check_interval = _check_seconds("check_interval", check_interval)
+        self.max_wait = _check_max_wait(max_wait)
         if self.deferrable and not self.wait_for_completion:
             self.log.warning(
                 "deferrable=True has no effect with wait_for_completion=False: the task returns "
@@ -316,7 +318,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
                 input_data_config=inputs,
                 output_path=self.output_path,
                 role_arn=self.role_arn,
-                problem_type_config=problem_type_config,
+                problem_type_config=problem_type_config or {},
                 objective_metric=self.objective_metric,
                 security_config=self.security_config,
                 validation_fraction=self.validation_fraction,
@@ -618,8 +620,8 @@ class SageMakerStopAutoMLJobOperator(_AutoMLOperator):
         super().__init__(**kwargs)
         self.job_name = job_name
         self.wait_for_completion = wait_for_completion
-        self.check_interval = _check_seconds("check_interval", check_interval, allow_none=False)
-        self.max_wait = _check_seconds("max_wait", max_wait, allow_none=True)
+        self.check_interval = _check_seconds("check_interval", check_interval)
+        self.max_wait = _check_max_wait(max_wait)
 
     def execute(self, context: Context) -> dict[str, Any]:
         if self.hook.stop_job(self.job_name):

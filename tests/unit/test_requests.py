@@ -1,5 +1,4 @@
 # The rule table keeps each expected message on one line, so it can be read against docs/requests.md.
-# ruff: noqa: E501
 from __future__ import annotations
 
 import copy
