@@ -96,4 +96,5 @@ with DAG(
     )
     # [END howto_operator_automl_approve_model_package]
 
+    create_job >> top_candidates  # the job name reaches it through a template, not an XComArg
     report(create_job.output, top_candidates.output) >> register >> approve
