@@ -24,6 +24,8 @@ MODEL_PACKAGE_ARN = re.compile(
 APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
 MAX_CONTAINERS = 15
 MAX_CUSTOMER_METADATA = 50
+# botocore: [\p{L}\p{Z}\p{N}_.:/=+\-@]{1,n}; Python's \w is letters, digits and _.
+CUSTOMER_METADATA_TEXT = re.compile(r"[\w .:/=+\-@]+")
 
 INFERENCE_RESPONSE_KEYS = ("predicted_label", "probability", "probabilities", "labels")
 _SUPPORTED_ENV = "SAGEMAKER_INFERENCE_SUPPORTED"
@@ -118,43 +120,61 @@ def with_inference_response_keys(
 ) -> list[dict[str, Any]]:
     """Copies of ``containers`` answering with ``keys``, set the way Autopilot documents.
 
-    Every container that declares ``SAGEMAKER_INFERENCE_SUPPORTED`` must support all keys; it
-    gets ``SAGEMAKER_INFERENCE_OUTPUT`` and, after the first such container (the inverse label
-    transform of a pipeline), ``SAGEMAKER_INFERENCE_INPUT`` too.
+    The last container (e.g. the inverse label transform of an HPO classification pipeline)
+    must declare ``SAGEMAKER_INFERENCE_SUPPORTED`` with every key. Each container declaring
+    it gets ``SAGEMAKER_INFERENCE_OUTPUT`` = the keys it supports (the algorithm container
+    never produces ``labels``: the label transform adds them), and ``SAGEMAKER_INFERENCE_INPUT``
+    = what the container before it outputs, as the SageMaker Python SDK does.
     """
     result = [copy.deepcopy(dict(c)) for c in containers]
     if not keys:
         return result
-    if isinstance(keys, str) or not all(k in INFERENCE_RESPONSE_KEYS for k in keys):
+    if (
+        isinstance(keys, str)
+        or not isinstance(keys, Sequence)
+        or not all(k in INFERENCE_RESPONSE_KEYS for k in keys)
+    ):
         raise AutoMLValidationError(
             "inference_response_keys",
             keys,
             f"Must be a list drawn from {', '.join(INFERENCE_RESPONSE_KEYS)}.",
         )
-    selected = ",".join(keys)
-    answering = [c for c in result if _SUPPORTED_ENV in (c.get("Environment") or {})]
-    if not answering:
+    wanted = list(dict.fromkeys(keys))
+    last = result[-1].get("Environment") or {}
+    if _SUPPORTED_ENV not in last:
         raise AutoMLValidationError(
             "inference_response_keys",
-            list(keys),
-            "None of the candidate's containers declares SAGEMAKER_INFERENCE_SUPPORTED: response keys "
+            wanted,
+            "The candidate's last container declares no SAGEMAKER_INFERENCE_SUPPORTED: response keys "
             "can be chosen only for classification candidates.",
         )
-    for position, container in enumerate(answering):
-        environment = container.setdefault("Environment", {})
-        supported = [s.strip() for s in environment[_SUPPORTED_ENV].split(",") if s.strip()]
-        missing = [k for k in keys if k not in supported]
-        if missing:
-            raise AutoMLValidationError(
-                "inference_response_keys",
-                list(keys),
-                f"Container {container.get('Image')} supports only {', '.join(supported)}; "
-                f"not {', '.join(missing)}.",
-            )
-        environment[_OUTPUT_ENV] = selected
-        if position > 0:
-            environment[_INPUT_ENV] = selected
+    supported_last = _supported_keys(last)
+    missing = [k for k in wanted if k not in supported_last]
+    if missing:
+        raise AutoMLValidationError(
+            "inference_response_keys",
+            wanted,
+            f"Container {result[-1].get('Image')} supports only {', '.join(supported_last)}; "
+            f"not {', '.join(missing)}.",
+        )
+    previous_output = ""
+    for container in result:
+        environment = container.get("Environment") or {}
+        if _SUPPORTED_ENV not in environment:
+            previous_output = ""
+            continue
+        supported = _supported_keys(environment)
+        output = ",".join(k for k in wanted if k in supported)
+        if previous_output:
+            environment[_INPUT_ENV] = previous_output
+        if output:
+            environment[_OUTPUT_ENV] = output
+        previous_output = output
     return result
+
+
+def _supported_keys(environment: Mapping[str, str]) -> list[str]:
+    return [s.strip() for s in environment[_SUPPORTED_ENV].split(",") if s.strip()]
 
 
 def build_create_model_request(
@@ -164,7 +184,7 @@ def build_create_model_request(
     execution_role_arn: str,
     vpc_config: Mapping[str, Any] | None = None,
     enable_network_isolation: bool | None = None,
-    tags: Sequence[Mapping[str, str]] | None = None,
+    tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """CreateModel kwargs: one container as PrimaryContainer-equivalent list, several as a pipeline."""
     request: dict[str, Any] = {
@@ -262,7 +282,7 @@ def build_create_model_package_request(
     description: str | None = None,
     customer_metadata: Mapping[str, str] | None = None,
     model_metrics: Mapping[str, Any] | None = None,
-    tags: Sequence[Mapping[str, str]] | None = None,
+    tags: Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """CreateModelPackage kwargs for a versioned package in ``model_package_group_name``."""
     spec: dict[str, Any] = {
@@ -296,7 +316,19 @@ def build_create_model_package_request(
                 f"<{len(customer_metadata)} entries>",
                 f"At most {MAX_CUSTOMER_METADATA} entries.",
             )
-        request["CustomerMetadataProperties"] = {str(k): str(v) for k, v in customer_metadata.items()}
+        metadata = {str(k): str(v) for k, v in customer_metadata.items()}
+        for key, value in metadata.items():
+            if not CUSTOMER_METADATA_TEXT.fullmatch(key) or len(key) > 128:
+                raise AutoMLValidationError(
+                    "customer_metadata key", key, "Keys are 1-128 letters, digits, spaces or _.:/=+-@."
+                )
+            if not CUSTOMER_METADATA_TEXT.fullmatch(value) or len(value) > 256:
+                raise AutoMLValidationError(
+                    f"customer_metadata[{key!r}]",
+                    value,
+                    "Values are 1-256 letters, digits, spaces or _.:/=+-@.",
+                )
+        request["CustomerMetadataProperties"] = metadata
     if model_metrics:
         request["ModelMetrics"] = dict(model_metrics)
     if tags:

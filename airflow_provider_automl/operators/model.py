@@ -67,10 +67,15 @@ class _ModelOperator(AutoMLHookMixin, BaseOperator):
         self._init_aws(aws_conn_id, region_name, verify, botocore_config)
 
     @cached_property
-    def model_hook(self) -> SageMakerModelHook:
+    def hook(self) -> SageMakerModelHook:  # type: ignore[override]
+        """This operator's hook: models and the Model Registry, not AutoML jobs."""
         from airflow_provider_automl.hooks.model import SageMakerModelHook
 
         return self._build_hook(SageMakerModelHook)
+
+    @property
+    def model_hook(self) -> SageMakerModelHook:
+        return self.hook
 
     def _containers(
         self, containers: Any, candidate: Any, keys: Sequence[str] | None
