@@ -1,0 +1,122 @@
+"""The sdist and wheel build, hold the package, and install cleanly into an empty venv."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tarfile
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_automl import __version__
+from airflow_provider_automl.get_provider_info import get_provider_info
+from tests.packaging.conftest import ROOT, Dists, run, uv_binary
+
+pytestmark = pytest.mark.packaging
+
+PACKAGE = "airflow_provider_automl"
+DIST_NAME = "airflow_provider_automl"
+
+
+def package_sources() -> set[str]:
+    """Every file of the package on disk (modules and data), relative to the repository root."""
+    return {
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / PACKAGE).rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+
+
+def wheel_metadata(wheel: Path) -> tuple[set[str], dict[str, list[str]], str]:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        dist_info = f"{DIST_NAME}-{__version__}.dist-info"
+        message = Parser().parsestr(archive.read(f"{dist_info}/METADATA").decode())
+        entry_points = archive.read(f"{dist_info}/entry_points.txt").decode()
+    headers: dict[str, list[str]] = {}
+    for key, value in message.items():
+        headers.setdefault(key, []).append(value)
+    return names, headers, entry_points
+
+
+def test_file_names_carry_the_version(dists: Dists) -> None:
+    assert dists.sdist.name == f"{DIST_NAME}-{__version__}.tar.gz"
+    assert dists.wheel.name == f"{DIST_NAME}-{__version__}-py3-none-any.whl"
+
+
+def test_wheel_holds_every_module_and_nothing_else(dists: Dists) -> None:
+    names, _, _ = wheel_metadata(dists.wheel)
+    modules = {name for name in names if not name.startswith(f"{DIST_NAME}-{__version__}.dist-info/")}
+    assert modules == package_sources()
+
+
+def test_wheel_metadata(dists: Dists) -> None:
+    _, headers, entry_points = wheel_metadata(dists.wheel)
+    assert headers["Name"] == ["airflow-provider-automl"]
+    assert headers["Version"] == [__version__]
+    assert headers["Summary"][0].startswith("Apache Airflow provider for Amazon SageMaker Autopilot")
+    assert headers["Requires-Python"] == [">=3.10"]
+    requires = headers["Requires-Dist"]
+    assert "apache-airflow>=2.11.0" in requires
+    assert any(req.startswith("apache-airflow-providers-amazon[aiobotocore]>=") for req in requires)
+    assert "local" in headers["Provides-Extra"]
+    # The local backend's ML stack is optional: nothing heavy is a hard requirement.
+    hard = [req for req in requires if "extra ==" not in req]
+    assert not [req for req in hard if req.split("[")[0].split(">")[0] in {"pandas", "scikit-learn", "moto"}]
+    assert "[apache_airflow_provider]" in entry_points
+    assert "provider_info = airflow_provider_automl.get_provider_info:get_provider_info" in entry_points
+    assert "automl-local = airflow_provider_automl.local.__main__:main" in entry_points
+
+
+def test_sdist_holds_sources_docs_examples_and_tests(dists: Dists) -> None:
+    with tarfile.open(dists.sdist) as archive:
+        prefix = f"{DIST_NAME}-{__version__}/"
+        names = {name.removeprefix(prefix) for name in archive.getnames()}
+    assert package_sources() <= names
+    expected = {
+        "pyproject.toml",
+        "README.md",
+        "PKG-INFO",
+        "docs/conf.py",
+        "docs/index.md",
+        "docs/xcom.md",
+        "example_dags/example_automl_tabular.py",
+        "tests/conftest.py",
+    }
+    assert expected <= names, f"missing from the sdist: {sorted(expected - names)}"
+    assert not [name for name in names if "__pycache__" in name or name.startswith("docs/_build")]
+
+
+INSPECT = """
+import json
+from importlib.metadata import distribution, entry_points
+
+dist = distribution("airflow-provider-automl")
+(ep,) = [ep for ep in entry_points(group="apache_airflow_provider") if ep.dist.name == dist.name]
+print(json.dumps({
+    "version": dist.version,
+    "files": sorted(str(f) for f in dist.files),
+    "provider_info": ep.load()(),
+}))
+"""
+
+
+def test_wheel_installs_into_an_empty_venv(dists: Dists, tmp_path: Path) -> None:
+    uv = uv_binary()
+    venv = tmp_path / "venv"
+    run(uv, "venv", "--quiet", "--python", sys.executable, str(venv))
+    python = venv / "bin" / "python"
+    run(uv, "pip", "install", "--quiet", "--no-deps", "--python", str(python), str(dists.wheel))
+
+    # -I: isolated mode, so the checkout on sys.path cannot stand in for the installed package.
+    installed = json.loads(run(str(python), "-I", "-c", INSPECT, cwd=tmp_path).stdout)
+
+    assert installed["version"] == __version__
+    files = set(installed["files"])
+    assert package_sources() <= files, f"not installed: {sorted(package_sources() - files)}"
+    assert installed["provider_info"] == get_provider_info()
+    assert installed["provider_info"]["package-name"] == "airflow-provider-automl"
+    assert installed["provider_info"]["versions"] == [__version__]
