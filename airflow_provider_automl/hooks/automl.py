@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -44,6 +46,7 @@ _TRANSIENT_CODES = frozenset(
         "RequestTimeoutException",
     }
 )
+_ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _API_VERSIONS = ("v1", "v2")
 _MAX_PAGE_SIZE = 100
 
@@ -244,3 +247,33 @@ class SageMakerAutoMLHook(AwsBaseHook):
                 raise AutoMLJobNotFoundError(job_name) from exc
             raise
         return AutoMLJob.from_describe(response)
+
+    async def list_jobs_changed_since_async(
+        self, after: dt.datetime, *, page_size: int = _MAX_PAGE_SIZE
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """ListAutoMLJobs(LastModifiedTimeAfter=after), one page per call, on the shared async client.
+
+        Yields the raw summaries of each page (datetimes kept). Sorted by CreationTime, which never
+        changes, so a job modified while the pages are read cannot move between pages.
+        """
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
+            raise AutoMLValidationError("page_size", page_size, "Allowed: an integer from 1 to 100.")
+        client = await self.get_shared_async_conn()
+        params: dict[str, Any] = {
+            "LastModifiedTimeAfter": after,
+            "SortBy": "CreationTime",
+            "SortOrder": "Descending",
+            "MaxResults": page_size,
+        }
+        while True:
+            response = await client.list_auto_ml_jobs(**params)
+            yield list(response.get("AutoMLJobSummaries", ()))
+            token = response.get("NextToken")
+            if not token:
+                return
+            params["NextToken"] = token
+
+
+def is_access_denied(exc: BaseException) -> bool:
+    """True when the caller's IAM policy does not allow the action."""
+    return isinstance(exc, ClientError) and _error_code(exc) in _ACCESS_DENIED_CODES

@@ -20,6 +20,7 @@ from airflow_provider_automl.exceptions import AutoMLValidationError
 if TYPE_CHECKING:
     from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
     from airflow_provider_automl.jobs import AutoMLJob
+    from airflow_provider_automl.triggers.watcher import Subscription
 
 # Indirections so tests control time instead of sleeping.
 _sleep = asyncio.sleep
@@ -28,16 +29,23 @@ _rng = random.Random()
 
 POLL_JITTER = 0.1  # +-10% on each poll interval: triggers deferred together do not poll in lockstep
 MAX_BACKOFF_FACTOR = 4  # transient-error backoff is capped at this many poll intervals
+_DEADLINE = object()  # what _next_observation returns when the deadline passes first
 
 
 class SageMakerAutoMLJobTrigger(BaseTrigger):
     """Wait for a SageMaker AutoML job to end; fire one event.
 
-    Polls DescribeAutoMLJobV2 every ``poll_interval`` seconds (+-10% jitter) on an aiobotocore
-    client shared by all triggers of the same connection, region, verify and botocore config
-    in the triggerer process. Logs each secondary-status transition once. Throttling and
-    network errors back off (exponential, jittered, capped at 4 poll intervals) and never fail
-    the task by themselves.
+    By default (``coalesce=True``) the trigger registers with the process's coalescing watcher
+    for its connection, region, verify and botocore config
+    (:mod:`airflow_provider_automl.triggers.watcher`): one DescribeAutoMLJobV2 when it starts, then
+    one ListAutoMLJobs call per round for all waiting triggers wakes it only when its job changes,
+    and one DescribeAutoMLJobV2 fetches the full record when the job ends. Rounds run every
+    ``poll_interval`` (the smallest among the watcher's triggers). Where ListAutoMLJobs is denied,
+    or with ``coalesce=False``, the trigger polls DescribeAutoMLJobV2 itself every
+    ``poll_interval`` seconds (+-10% jitter). Either way the aiobotocore client is shared by all
+    triggers of the same settings in the process, each secondary-status transition is logged
+    once, and throttling or network errors back off (exponential, jittered, capped at 4 poll
+    intervals) and never fail the task by themselves.
 
     Event payload: ``{"status", "job_name", "message", "job"}`` where ``status`` is
     ``"success"`` (Completed; also Stopped with ``accept_stopped``), ``"failed"``, ``"stopped"``,
@@ -53,6 +61,8 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
     :param botocore_config: botocore client config as a dict.
     :param last_secondary_status: Secondary status already logged by the operator (not logged again).
     :param accept_stopped: Report a Stopped job as ``"success"``.
+    :param coalesce: Share one ListAutoMLJobs call per round with the other AutoML triggers of
+        this process; False polls DescribeAutoMLJobV2 for this job alone.
     """
 
     def __init__(
@@ -67,6 +77,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         botocore_config: dict[str, Any] | None = None,
         last_secondary_status: str | None = None,
         accept_stopped: bool = False,
+        coalesce: bool = True,
     ) -> None:
         super().__init__()
         if not _is_positive_number(poll_interval):
@@ -80,6 +91,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         self.botocore_config = botocore_config
         self.last_secondary_status = last_secondary_status
         self.accept_stopped = accept_stopped
+        self.coalesce = coalesce
         self._hook: SageMakerAutoMLHook | None = None
         self._seen_status = last_secondary_status
 
@@ -96,6 +108,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
                 "botocore_config": self.botocore_config,
                 "last_secondary_status": self.last_secondary_status,
                 "accept_stopped": self.accept_stopped,
+                "coalesce": self.coalesce,
             },
         )
 
@@ -113,15 +126,99 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         return self._hook
 
     async def _poll_once(self) -> AutoMLJob:
-        """One look at the job. A coalescing watcher (ListAutoMLJobs) can replace this."""
+        """One look at the job (per-job polling: coalesce=False, fallback, the deadline's last look)."""
         return await self.hook.describe_job_async(self.job_name)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
+        if self.coalesce:
+            async for event in self._run_coalesced():
+                yield event
+        else:
+            async for event in self._run_polling():
+                yield event
+
+    async def _run_coalesced(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_provider_automl.triggers.watcher import FALLBACK, apply_summary, get_watcher
+
+        last_job: AutoMLJob | None = None
+        if self.deadline is not None and self.deadline <= _now():
+            # Past the deadline already: one last look of our own, as per-job polling does.
+            async for event in self._run_polling():
+                yield event
+            return
+        watcher = get_watcher(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            botocore_config=self.botocore_config,
+        )
+        sub = watcher.register(self.job_name, interval=self.poll_interval)
+        if sub is None:  # listing is denied in this process (already logged by the watcher)
+            async for event in self._run_polling():
+                yield event
+            return
+        handover: float | None = None  # set: continue with per-job polling after this delay
+        try:
+            while True:
+                observation = await self._next_observation(sub)
+                if observation is _DEADLINE:
+                    handover = 0.0
+                    break
+                if observation is FALLBACK:
+                    handover = self.poll_interval * _rng.uniform(1 - POLL_JITTER, 1 + POLL_JITTER)
+                    break
+                if isinstance(observation, BaseException):
+                    sub.unregister()
+                    yield self._error_event(observation, last_job)
+                    return
+                job = apply_summary(last_job, observation) if isinstance(observation, dict) else observation
+                last_job = job
+                self._log_transition(job)
+                if job.is_terminal:
+                    sub.unregister()  # before yielding: the triggerer may never resume us
+                    yield self._terminal_event(job)
+                    return
+        finally:
+            sub.unregister()
+        # At the deadline the last look is a describe of our own (per-job semantics: a job that
+        # ended meanwhile still succeeds); after a fallback we simply poll per job from now on.
+        async for event in self._run_polling(last_job=last_job, first_delay=handover):
+            yield event
+
+    async def _next_observation(self, sub: Subscription) -> Any:
+        """The watcher's next word on our job, or _DEADLINE when the deadline comes first."""
+        if self.deadline is None:
+            return await sub.get()
+        getter = asyncio.ensure_future(sub.get())
+        sleeper = asyncio.ensure_future(_sleep(max(self.deadline - _now(), 0)))
+        try:
+            await asyncio.wait({getter, sleeper}, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                return getter.result()
+            return _DEADLINE
+        finally:
+            getter.cancel()
+            sleeper.cancel()
+
+    def _error_event(self, exc: BaseException, last_job: AutoMLJob | None) -> TriggerEvent:
+        """The event for a describe error the per-job loop would end on; other errors raise."""
+        from airflow_provider_automl.exceptions import AutoMLJobNotFoundError
+
+        if isinstance(exc, AutoMLJobNotFoundError):
+            return self._event("error", str(exc), None)
+        if not _is_client_error(exc):
+            raise exc  # a bug: let the triggerer fail the task with the traceback
+        return self._event("error", f"Describing AutoML job {self.job_name!r} failed: {exc}", last_job)
+
+    async def _run_polling(
+        self, *, last_job: AutoMLJob | None = None, first_delay: float | None = None
+    ) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_automl.exceptions import AutoMLJobNotFoundError
         from airflow_provider_automl.hooks.automl import is_transient_error
 
-        last_job: AutoMLJob | None = None
         errors = 0  # consecutive transient errors
+        if first_delay:
+            await _sleep(first_delay)
         while True:
             try:
                 job = await self._poll_once()

@@ -16,6 +16,7 @@ from airflow_provider_automl.hooks import clients
 from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
 from airflow_provider_automl.jobs import AutoMLJob
 from airflow_provider_automl.triggers import automl as trigger_module
+from airflow_provider_automl.triggers import watcher as watcher_module
 from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
 from tests.unit.conftest import REGION, T0, LogCapture, make_describe_v2
 
@@ -37,6 +38,7 @@ class FakeClock:
         assert seconds >= 0
         self.sleeps.append(seconds)
         self.now += seconds
+        await asyncio.sleep(0)  # let other tasks (the watcher) run, as a real sleep would
 
 
 @pytest.fixture
@@ -44,6 +46,8 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     fake = FakeClock(T0.timestamp() + 3600)  # an hour after the canned job's CreationTime
     monkeypatch.setattr(trigger_module, "_sleep", fake.sleep)
     monkeypatch.setattr(trigger_module, "_now", fake.time)
+    monkeypatch.setattr(watcher_module, "_sleep", fake.sleep)
+    monkeypatch.setattr(watcher_module, "_now", fake.time)
     return fake
 
 
@@ -58,9 +62,24 @@ async def stubber() -> AsyncIterator[AioStubber]:
 
 
 def make_trigger(**kwargs: Any) -> SageMakerAutoMLJobTrigger:
+    """Per-job polling unless ``coalesce=True`` is passed: most tests here pin the describe loop
+    (call by call); the coalesced path is tested in test_watcher.py and by the ``mode`` tests below."""
     return SageMakerAutoMLJobTrigger(
-        **{"job_name": JOB, "poll_interval": POLL, "aws_conn_id": None, "region_name": REGION, **kwargs}
+        **{
+            "job_name": JOB,
+            "poll_interval": POLL,
+            "aws_conn_id": None,
+            "region_name": REGION,
+            "coalesce": False,
+            **kwargs,
+        }
     )
+
+
+@pytest.fixture(params=[False, True], ids=["per-job", "coalesced"])
+def coalesce(request: pytest.FixtureRequest) -> bool:
+    """Both modes: their events must be the same wherever the first describe decides."""
+    return bool(request.param)
 
 
 def queue(stub: AioStubber, *responses: dict[str, Any]) -> None:
@@ -90,6 +109,7 @@ def test_serialize_round_trip() -> None:
         "botocore_config": {"read_timeout": 30, "retries": {"mode": "standard"}},
         "last_secondary_status": "TrainingModels",
         "accept_stopped": True,
+        "coalesce": False,
     }
     classpath, serialized = SageMakerAutoMLJobTrigger(**kwargs).serialize()
 
@@ -112,7 +132,14 @@ def test_serialize_defaults() -> None:
         "botocore_config": None,
         "last_secondary_status": None,
         "accept_stopped": False,
+        "coalesce": True,
     }
+
+
+def test_rebuilds_from_kwargs_serialized_before_the_coalesce_flag() -> None:
+    _, serialized = SageMakerAutoMLJobTrigger(job_name=JOB).serialize()
+    del serialized["coalesce"]
+    assert SageMakerAutoMLJobTrigger(**serialized).coalesce is True
 
 
 @pytest.mark.parametrize("value", [0, -5, True, "60"])
@@ -154,9 +181,11 @@ async def test_success_after_polling(stubber: AioStubber, clock: FakeClock) -> N
     assert all(POLL * 0.9 <= s <= POLL * 1.1 for s in clock.sleeps)
 
 
-async def test_already_completed_fires_without_sleeping(stubber: AioStubber, clock: FakeClock) -> None:
+async def test_already_completed_fires_without_sleeping(
+    stubber: AioStubber, clock: FakeClock, coalesce: bool
+) -> None:
     queue(stubber, make_describe_v2(status="Completed"))
-    events = await collect(make_trigger())
+    events = await collect(make_trigger(coalesce=coalesce))
     assert [e["status"] for e in events] == ["success"]
     assert clock.sleeps == []
 
@@ -176,10 +205,12 @@ async def test_failed(stubber: AioStubber, clock: FakeClock) -> None:
 
 
 @pytest.mark.parametrize(("accept_stopped", "status"), [(False, "stopped"), (True, "success")])
-async def test_stopped(stubber: AioStubber, clock: FakeClock, accept_stopped: bool, status: str) -> None:
+async def test_stopped(
+    stubber: AioStubber, clock: FakeClock, accept_stopped: bool, status: str, coalesce: bool
+) -> None:
     queue(stubber, make_describe_v2(status="Stopped"))
 
-    (event,) = await collect(make_trigger(accept_stopped=accept_stopped))
+    (event,) = await collect(make_trigger(accept_stopped=accept_stopped, coalesce=coalesce))
 
     assert event["status"] == status
     assert event["message"].startswith("AutoML job 'my-automl-job' ended Stopped")
@@ -203,16 +234,18 @@ async def test_timeout_reports_last_status(stubber: AioStubber, clock: FakeClock
     assert len(clock.sleeps) == 2
 
 
-async def test_deadline_already_passed_still_looks_once(stubber: AioStubber, clock: FakeClock) -> None:
+async def test_deadline_already_passed_still_looks_once(
+    stubber: AioStubber, clock: FakeClock, coalesce: bool
+) -> None:
     queue(stubber, make_describe_v2(status="Completed"))
-    (event,) = await collect(make_trigger(deadline=clock.now - 10))
+    (event,) = await collect(make_trigger(deadline=clock.now - 10, coalesce=coalesce))
     assert event["status"] == "success"
 
 
-async def test_not_found_is_an_error_event(stubber: AioStubber, clock: FakeClock) -> None:
+async def test_not_found_is_an_error_event(stubber: AioStubber, clock: FakeClock, coalesce: bool) -> None:
     stubber.add_client_error("describe_auto_ml_job_v2", "ResourceNotFound", "Could not find job", 400)
 
-    (event,) = await collect(make_trigger())
+    (event,) = await collect(make_trigger(coalesce=coalesce))
 
     assert event == {
         "status": "error",
@@ -222,10 +255,10 @@ async def test_not_found_is_an_error_event(stubber: AioStubber, clock: FakeClock
     }
 
 
-async def test_access_denied_is_an_error_event(stubber: AioStubber, clock: FakeClock) -> None:
+async def test_access_denied_is_an_error_event(stubber: AioStubber, clock: FakeClock, coalesce: bool) -> None:
     stubber.add_client_error("describe_auto_ml_job_v2", "AccessDeniedException", "not allowed", 400)
 
-    (event,) = await collect(make_trigger())
+    (event,) = await collect(make_trigger(coalesce=coalesce))
 
     assert event["status"] == "error"
     assert "AccessDeniedException" in event["message"] and "not allowed" in event["message"]
