@@ -39,7 +39,7 @@ def backend_connection(url: str, region: str = "us-east-1") -> str:
 
 
 def airflow_env(
-    home: Path, dags_folder: Path, backend_url: str, extra: Mapping[str, str] = ()
+    home: Path, dags_folder: Path, backend_url: str, extra: Mapping[str, str] | None = None
 ) -> dict[str, str]:
     env = {
         **os.environ,
@@ -49,7 +49,7 @@ def airflow_env(
         "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
         "AIRFLOW_CONN_AWS_DEFAULT": backend_connection(backend_url),
     }
-    env.update(dict(extra))
+    env.update(extra or {})
     return env
 
 
@@ -71,7 +71,7 @@ def run_dag_test(
     dags_folder: str | os.PathLike[str],
     backend_url: str,
     work_dir: str | os.PathLike[str],
-    env: Mapping[str, str] = (),
+    env: Mapping[str, str] | None = None,
     capture: bool = True,
 ) -> DagTestResult:
     """Migrate a fresh metadata database under ``work_dir`` and run ``airflow dags test dag_id``."""
