@@ -12,6 +12,10 @@ from airflow_provider_automl.compat import AirflowException, BaseOperator, defau
 from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
     from airflow_provider_automl.compat import Context
     from airflow_provider_automl.jobs import AutoMLJob, Candidate
 
@@ -46,6 +50,7 @@ class _AutoMLOperator(AutoMLHookMixin, BaseOperator):
     """Base of this module's operators: AWS connection fields and the cached hook."""
 
     template_fields: Sequence[str] = aws_template_fields()
+    _lineage_job: AutoMLJob | None = None  # the last job seen, for OpenLineage
 
     def __init__(
         self,
@@ -67,6 +72,7 @@ class _AutoMLOperator(AutoMLHookMixin, BaseOperator):
         """Return the job record of a Completed job; raise with the job's own reason otherwise."""
         from airflow_provider_automl.exceptions import AutoMLJobFailedError
 
+        self._lineage_job = job
         if not job.is_success:
             raise AutoMLJobFailedError(job)
         best = job.best_candidate
@@ -203,6 +209,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
     }
     operator_extra_links = (SageMakerAutoMLJobLink(),)
     ui_color = "#c7e9c0"
+    _lineage_request: dict[str, Any] | None = None  # the create request sent, for OpenLineage
 
     def __init__(
         self,
@@ -368,6 +375,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         job_name = self.resolve_job_name(context)
         request = self.build_request(job_name)
+        self._lineage_request = request
         job_name = self._create_or_reattach(job_name, request)
         self._created_job_name = job_name
         SageMakerAutoMLJobLink.persist(
@@ -377,6 +385,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
             partition=self.hook.conn_partition,
         )
         job = self.hook.describe_job(job_name)
+        self._lineage_job = job
         if job.is_terminal:
             return self._finish(context, job)
         if not self.wait_for_completion:
@@ -466,6 +475,35 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         if self._created_job_name:
             self.log.info("Task killed: stopping AutoML job %s.", self._created_job_name)
             self.hook.stop_job(self._created_job_name)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """
+        OpenLineage: the input channels' S3 data in; the output path and the best candidate's
+        model artifacts (``ModelDataUrl``) out. Called by the OpenLineage provider's listener.
+        """
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        job = self._lineage_job
+        # Resumed after a deferral, this is a new operator instance: rebuild the request from the
+        # rendered fields (the job name changes neither the channels nor the output path).
+        request = self._lineage_request or self.build_request(job.name if job else "lineage")
+        channels = request.get("AutoMLJobInputDataConfig") or request.get("InputDataConfig") or []
+        inputs = [channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri") for channel in channels]
+        outputs = [(job and job.output_path) or request["OutputDataConfig"]["S3OutputPath"]]
+        if job is not None and job.best_candidate is not None:
+            outputs += [c.get("ModelDataUrl") for c in job.best_candidate.inference_containers]
+        return OperatorLineage(inputs=_s3_lineage_datasets(inputs), outputs=_s3_lineage_datasets(outputs))
+
+
+def _s3_lineage_datasets(uris: Iterable[Any]) -> list[Any]:
+    """OpenLineage datasets of S3 URIs, once each: namespace ``s3://<bucket>``, name the key."""
+    from airflow.providers.common.compat.openlineage.facet import Dataset
+
+    datasets = []
+    for uri in dict.fromkeys(uri for uri in uris if isinstance(uri, str) and uri.startswith("s3://")):
+        bucket, _, key = uri.removeprefix("s3://").partition("/")
+        datasets.append(Dataset(namespace=f"s3://{bucket}", name=key or "/"))
+    return datasets
 
 
 def _timestamped(job_name: str) -> str:

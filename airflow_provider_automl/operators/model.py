@@ -13,6 +13,8 @@ from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
 from airflow_provider_automl.compat import Asset, BaseOperator
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
     from airflow_provider_automl.compat import Context
     from airflow_provider_automl.hooks.model import SageMakerModelHook
 
@@ -230,6 +232,9 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
         "customer_metadata": "json",
         "tags": "json",
     }
+    # What get_openlineage_facets_on_complete reports; set by execute.
+    _lineage_containers: list[dict[str, Any]] | None = None
+    _lineage_model_package_arn: str | None = None
 
     def __init__(
         self,
@@ -312,7 +317,26 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
         if arn is None:
             arn = self.model_hook.create_model_package(request)
         self._record_asset_event(context, group, arn)
+        self._lineage_containers, self._lineage_model_package_arn = containers, arn
         return arn
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """
+        OpenLineage: the candidate's model artifacts (``ModelDataUrl``) in; the model package out,
+        named like other AWS resources: namespace ``arn:<partition>:sagemaker:<region>:<account>``,
+        name ``model-package/<group>/<version>``. Called by the OpenLineage provider's listener.
+        """
+        from airflow.providers.common.compat.openlineage.facet import Dataset
+        from airflow.providers.openlineage.extractors import OperatorLineage
+
+        from airflow_provider_automl.operators.automl import _s3_lineage_datasets
+
+        inputs = _s3_lineage_datasets(c.get("ModelDataUrl") for c in self._lineage_containers or ())
+        outputs = []
+        if self._lineage_model_package_arn:
+            namespace, _, name = self._lineage_model_package_arn.rpartition(":")
+            outputs.append(Dataset(namespace=namespace, name=name))
+        return OperatorLineage(inputs=inputs, outputs=outputs)
 
     def _record_asset_event(self, context: Context, group: str, arn: str) -> None:
         asset = model_package_group_asset(group)
