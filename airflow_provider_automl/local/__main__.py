@@ -74,8 +74,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from airflow_provider_automl.local.server import BackendSettings, LocalBackend
-
     # One thread per native library: jobs train in parallel in the worker pool instead.
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")
@@ -94,6 +92,8 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"automl-local: {err}", file=sys.stderr)
         return 2
+    from airflow_provider_automl.local.server import BackendSettings, LocalBackend
+
     settings = BackendSettings(
         data_dir=args.data_dir,
         host=args.host,

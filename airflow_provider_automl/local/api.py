@@ -238,8 +238,9 @@ class AutoMLApi:
 
     def list_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         records = self.store.all()
+        # Compared at millisecond resolution, the precision job times are kept at.
         bounds = {
-            key: _timestamp(key, body[key])
+            key: round(_timestamp(key, body[key]), 3)
             for key in (
                 "CreationTimeAfter",
                 "CreationTimeBefore",

@@ -9,11 +9,12 @@ from __future__ import annotations
 import gzip
 import io
 import json
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from airflow_provider_automl.local.spec import PARQUET, Channel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Credentials are not checked by the server; any pair reaches the default moto account.
 LOCAL_KEY = "automl-local"
@@ -102,6 +103,8 @@ def channel_keys(s3: S3, channel: Channel) -> list[tuple[str, str]]:
 
 
 def _decode(body: bytes, channel: Channel, key: str) -> pd.DataFrame:
+    import pandas as pd
+
     if channel.compression == "Gzip" or body[:2] == b"\x1f\x8b":
         try:
             body = gzip.decompress(body)
@@ -124,6 +127,8 @@ def _decode(body: bytes, channel: Channel, key: str) -> pd.DataFrame:
 
 
 def read_channel(s3: S3, channel: Channel) -> pd.DataFrame:
+    import pandas as pd
+
     frames = []
     for bucket, key in channel_keys(s3, channel):
         frames.append(_decode(s3.get(bucket, key), channel, f"{bucket}/{key}"))

@@ -97,6 +97,22 @@ class LocalBackendApp:
         )
 
 
+def _warm_up() -> None:
+    """Import the ML libraries in the background, so the first job does not wait for them."""
+    from airflow_provider_automl.local.shapes import service_model
+
+    service_model()
+    try:
+        import lightgbm  # noqa: F401
+        import sklearn.ensemble
+        import sklearn.linear_model
+        import sklearn.neural_network  # noqa: F401
+
+        import airflow_provider_automl.local.engines.tabular  # noqa: F401
+    except ImportError:  # a job will report what is missing
+        pass
+
+
 def _not_ready(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
     start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
     return [b"starting"]
@@ -156,6 +172,7 @@ class LocalBackend:
             log.info("restored %d artifact objects into S3 from %s", restored, self.store.artifacts_dir)
         for name in self.interrupted:
             log.warning("job %s was interrupted by a restart and is now Failed", name)
+        threading.Thread(target=_warm_up, name="automl-local-warm-up", daemon=True).start()
 
     def stop(self) -> None:
         self.runner.shutdown()

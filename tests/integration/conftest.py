@@ -101,6 +101,63 @@ def wait_for_job(sagemaker: Any) -> Callable[..., dict[str, Any]]:
     return wait
 
 
+class ExtraBackend:
+    """A second backend process for tests that restart it or start it with other options."""
+
+    def __init__(self, data_dir: Any, extra_args: list[str], env: dict[str, str]) -> None:
+        self.process = LocalBackendProcess(data_dir, extra_args=extra_args, env=env)
+
+    def start(self) -> ExtraBackend:
+        import boto3
+        from botocore.config import Config
+
+        self.process.start()
+        kwargs = client_kwargs(self.process.url)
+        self.sagemaker = boto3.client("sagemaker", config=Config(retries={"max_attempts": 1}), **kwargs)
+        self.s3 = boto3.client("s3", **kwargs)
+        return self
+
+    def stop(self) -> int | None:
+        return self.process.stop()
+
+
+@pytest.fixture
+def extra_backend(tmp_path: Any) -> Iterator[Callable[..., ExtraBackend]]:
+    started: list[ExtraBackend] = []
+
+    def start(*extra_args: str, env: dict[str, str] | None = None, data_dir: Any = None) -> ExtraBackend:
+        backend = ExtraBackend(data_dir or tmp_path / "data", list(extra_args), env or {}).start()
+        started.append(backend)
+        return backend
+
+    yield start
+    for backend in started:
+        backend.stop()
+
+
+@pytest.fixture(scope="session")
+def breast_cancer_uri(put_frame: Any) -> str:
+    from sklearn.datasets import load_breast_cancer
+
+    return put_frame(load_breast_cancer(as_frame=True).frame, "datasets/breast-cancer/train.csv")
+
+
+@pytest.fixture(scope="session")
+def hpo_job(
+    sagemaker: Any, wait_for_job: Callable[..., dict[str, Any]], breast_cancer_uri: str
+) -> dict[str, Any]:
+    """A completed HYPERPARAMETER_TUNING job with 6 candidates, shared by the read-only tests."""
+    name = unique("it-shared-hpo")
+    sagemaker.create_auto_ml_job_v2(
+        **tabular_v2_request(
+            name, breast_cancer_uri, Mode="HYPERPARAMETER_TUNING", CompletionCriteria={"MaxCandidates": 6}
+        )
+    )
+    job = wait_for_job(name)
+    assert job["AutoMLJobStatus"] == "Completed", job.get("FailureReason")
+    return job
+
+
 def tabular_v2_request(
     name: str, training_uri: str, *, target: str = "target", **tabular: Any
 ) -> dict[str, Any]:

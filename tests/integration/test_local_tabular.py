@@ -43,13 +43,6 @@ def assert_in_documented_order(seen: list[str], sequence: tuple[str, ...]) -> No
 
 
 @pytest.fixture(scope="module")
-def breast_cancer_uri(put_frame: Any) -> str:
-    from sklearn.datasets import load_breast_cancer
-
-    return put_frame(load_breast_cancer(as_frame=True).frame, "datasets/breast-cancer/train.csv")
-
-
-@pytest.fixture(scope="module")
 def diabetes_uri(put_frame: Any) -> str:
     from sklearn.datasets import load_diabetes
 
