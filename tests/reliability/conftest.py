@@ -1,0 +1,77 @@
+"""Reliability fixtures: call counting, task-instance stand-ins, log capture.
+
+Heavier fixtures (the local backend, the fault proxy, the in-memory SageMaker fake) live in
+``tests/reliability/harness.py`` and ``tests/reliability/fake.py`` so the case lists can be
+imported by the docs generator without pytest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+class FakeTI:
+    """What the operators use of a task instance: identity, try number and xcom_push."""
+
+    def __init__(
+        self,
+        *,
+        dag_id: str = "reliability_dag",
+        task_id: str = "create_automl_job",
+        run_id: str = "manual__2026-01-01T00:00:00+00:00",
+        map_index: int = -1,
+        try_number: int = 1,
+    ) -> None:
+        self.dag_id = dag_id
+        self.task_id = task_id
+        self.run_id = run_id
+        self.map_index = map_index
+        self.try_number = try_number
+        self.pushed: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        json.dumps(value)  # XCom must be JSON-safe
+        self.pushed[key] = value
+
+
+@pytest.fixture
+def ti() -> FakeTI:
+    return FakeTI()
+
+
+@pytest.fixture
+def context(ti: FakeTI) -> dict[str, Any]:
+    return {"ti": ti}
+
+
+class CapturedLogs:
+    """Everything logged: stdlib records (all loggers) and structlog events (Airflow 3's ``self.log``)."""
+
+    def __init__(self, caplog: pytest.LogCaptureFixture, events: list[dict[str, Any]]) -> None:
+        self._caplog = caplog
+        self._events = events
+
+    @property
+    def text(self) -> str:
+        lines = []
+        for record in self._caplog.records:
+            lines.append(record.getMessage())
+            if record.exc_info and record.exc_info[1] is not None:
+                lines.append(repr(record.exc_info[1]))
+        lines += [repr(event) for event in self._events]
+        return "\n".join(lines)
+
+
+@pytest.fixture
+def captured_logs(caplog: pytest.LogCaptureFixture) -> Iterator[CapturedLogs]:
+    from structlog.testing import capture_logs
+
+    caplog.set_level("DEBUG", logger="airflow_provider_automl")
+    caplog.set_level("DEBUG", logger="airflow.task")
+    caplog.set_level("INFO")
+    with capture_logs() as events:
+        yield CapturedLogs(caplog, events)
