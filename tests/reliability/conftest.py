@@ -75,3 +75,17 @@ def captured_logs(caplog: pytest.LogCaptureFixture) -> Iterator[CapturedLogs]:
     caplog.set_level("INFO")
     with capture_logs() as events:
         yield CapturedLogs(caplog, events)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here until pyproject.toml lists them (owned by another engineer).
+    config.addinivalue_line("markers", "reliability: fault suite (tests/reliability)")
+    config.addinivalue_line(
+        "markers", "reliability_heavy: reliability cases that run real backends; CI runs them"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/reliability/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.reliability)
