@@ -225,7 +225,7 @@ class JobRunner:
 
         ended_by = "Completed"
         completed = 0
-        failures: list[str] = []
+        failures: list[str] = list(getattr(engine, "notes", []))
         index = 0
         dpp_written = False
         for plan in engine.plans(ctx, max_candidates):

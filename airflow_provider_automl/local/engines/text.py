@@ -1,0 +1,162 @@
+"""Text classification candidates: scikit-learn TF-IDF features with linear models and naive Bayes.
+
+Autopilot fine-tunes transformer models for TextClassification; locally, a few classic, fast
+pipelines stand in, so a DAG can run end to end. Candidates are scored on Accuracy, the objective
+Autopilot uses for this problem type.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from airflow_provider_automl.local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
+from airflow_provider_automl.local.engines.tabular import (
+    DEFAULT_VALIDATION_FRACTION,
+    SEED,
+    classification_metrics,
+)
+from airflow_provider_automl.local.spec import BINARY, MULTICLASS, TEXT_METRICS, JobSpec
+
+MIN_ROWS = 20
+PIPELINES = ("tfidf-logreg", "tfidf-sgd", "char-tfidf-logreg", "tfidf-complementnb")
+
+
+def build_pipeline(kind: str) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+    from sklearn.naive_bayes import ComplementNB
+    from sklearn.pipeline import Pipeline
+
+    words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_features=200_000)
+    if kind == "tfidf-logreg":
+        return Pipeline([("features", words), ("model", LogisticRegression(C=4.0, max_iter=2000))])
+    if kind == "tfidf-sgd":
+        model = SGDClassifier(loss="modified_huber", alpha=1e-4, random_state=SEED)
+        return Pipeline([("features", words), ("model", model)])
+    if kind == "char-tfidf-logreg":
+        chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, max_features=200_000
+        )
+        return Pipeline([("features", chars), ("model", LogisticRegression(C=4.0, max_iter=2000))])
+    return Pipeline([("features", words), ("model", ComplementNB(alpha=0.3))])
+
+
+class TextModel:
+    def __init__(self, *, pipeline: Any, content_column: str, classes: list[Any], algorithm: str) -> None:
+        self.pipeline = pipeline
+        self.content_column = content_column
+        self.classes = classes
+        self.algorithm = algorithm
+
+    def predict_raw(self, frame: pd.DataFrame) -> np.ndarray:
+        texts = frame[self.content_column].fillna("").astype(str)
+        return np.asarray(self.pipeline.predict_proba(texts), dtype=float)
+
+    def predict(self, frame: pd.DataFrame) -> pd.DataFrame:
+        raw = self.predict_raw(frame)
+        labels = np.asarray(self.classes, dtype=object)[raw.argmax(axis=1)]
+        return pd.DataFrame({"predicted_label": labels, "probability": raw.max(axis=1)})
+
+
+class TextEngine:
+    container_kind = "text"
+    training_status = "TrainingModels"
+    problem_type = None
+    default_max_candidates = len(PIPELINES)
+
+    def __init__(self, *, spec: JobSpec, train: pd.DataFrame, validation: pd.DataFrame | None) -> None:
+        from sklearn.model_selection import train_test_split
+
+        self.spec = spec
+        self.content = spec.content_column or ""
+        self.label = spec.target or ""
+        for channel, frame in (("training", train), ("validation", validation)):
+            if frame is None:
+                continue
+            for role, column in (("ContentColumn", self.content), ("TargetLabelColumn", self.label)):
+                if column not in frame.columns:
+                    raise EngineDataError(
+                        f"{role} {column!r} is not a column of the {channel} data; columns are "
+                        f"{list(frame.columns)!r}."
+                    )
+        train = train[train[self.label].notna()].reset_index(drop=True)
+        if len(train) < MIN_ROWS:
+            raise EngineDataError(
+                f"The training data has {len(train)} labelled rows; at least {MIN_ROWS} needed."
+            )
+        if train[self.label].nunique() < 2:
+            raise EngineDataError(
+                f"The label column {self.label!r} has a single value; there is nothing to learn."
+            )
+        if validation is None:
+            fraction = spec.validation_fraction or DEFAULT_VALIDATION_FRACTION
+            stratify = train[self.label] if train[self.label].value_counts().min() >= 2 else None
+            train, validation = train_test_split(
+                train, test_size=fraction, random_state=SEED, stratify=stratify
+            )
+        validation = validation[validation[self.label].notna()]
+        self.metric = spec.objective_metric or TEXT_METRICS[0]
+        self.classes = sorted(train[self.label].unique().tolist(), key=str)
+        self.kind = BINARY if len(self.classes) == 2 else MULTICLASS
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        unknown = set(validation[self.label].unique()) - set(lookup)
+        if unknown:
+            raise EngineDataError(
+                f"The validation data has labels not in the training data: {sorted(map(str, unknown))!r}."
+            )
+        self.x_train = train[self.content].fillna("").astype(str)
+        self.y_train = train[self.label].map(lookup).to_numpy(dtype=int)
+        self.valid = validation.reset_index(drop=True)
+        self.y_valid = self.valid[self.label].map(lookup).to_numpy(dtype=int)
+
+    def analysis(self) -> dict[str, Any]:
+        lengths = self.x_train.str.split().str.len()
+        return {
+            "problem_type": "TextClassification",
+            "objective_metric": self.metric,
+            "training_rows": len(self.x_train),
+            "validation_rows": len(self.valid),
+            "labels": [str(c) for c in self.classes],
+            "mean_words_per_text": float(lengths.mean()),
+        }
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return [{"pipeline": kind} for kind in PIPELINES]
+
+    def feature_engineering(self) -> bool:
+        return False
+
+    def _train(self, kind: str) -> TrainedModel:
+        started = time.monotonic()
+        pipeline = build_pipeline(kind)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pipeline.fit(self.x_train, self.y_train)
+        model = TextModel(
+            pipeline=pipeline, content_column=self.content, classes=self.classes, algorithm=kind
+        )
+        raw = model.predict_raw(self.valid)
+        if raw.shape[1] != len(self.classes):
+            raise EngineDataError("Every label needs at least one training row.")
+        metrics = classification_metrics(
+            self.y_valid, raw, np.asarray(self.classes, dtype=object), self.kind, None
+        )
+        return TrainedModel(
+            model=model,
+            metrics=metrics,
+            objective=metrics[self.metric],
+            details={"train_seconds": round(time.monotonic() - started, 3)},
+        )
+
+    def plans(self, ctx: Context, max_candidates: int) -> Iterator[CandidatePlan]:
+        for kind in PIPELINES[:max_candidates]:
+            yield CandidatePlan(
+                algorithm=kind, label=kind, hyperparameters={}, train=functools.partial(self._train, kind)
+            )
