@@ -66,7 +66,7 @@ def test_runtime_limit_ends_with_max_runtime_reached(sagemaker, wait_for_job, br
         name,
         breast_cancer_uri,
         Mode="HYPERPARAMETER_TUNING",
-        CompletionCriteria={"MaxAutoMLJobRuntimeInSeconds": 15},
+        CompletionCriteria={"MaxAutoMLJobRuntimeInSeconds": 10},
     )
     request["AutoMLProblemTypeConfig"]["TabularJobConfig"]["CompletionCriteria"]["MaxCandidates"] = 250
     sagemaker.create_auto_ml_job_v2(**request)

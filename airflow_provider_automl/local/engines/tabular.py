@@ -46,6 +46,18 @@ ENSEMBLE_MODELS = {  # Autopilot algorithm -> model name in the leaderboard (ded
     "fastai": "NeuralNet",
 }
 HPO_LABELS = {"xgboost": "xgb", "linear-learner": "ll", "mlp": "mlp"}
+HPO_DEFAULTS = {
+    "xgboost": lambda classify: {
+        "n_estimators": 100,
+        "num_leaves": 31,
+        "learning_rate": 0.1,
+        "min_child_samples": 20,
+        "colsample_bytree": 1.0,
+        "reg_lambda": 1e-3,
+    },
+    "linear-learner": lambda classify: {"C": 1.0} if classify else {"alpha": 1.0},
+    "mlp": lambda classify: {"width": 64, "layers": 1, "alpha": 1e-4, "learning_rate_init": 1e-3},
+}
 
 
 # -- problem analysis ------------------------------------------------------------------------------
@@ -600,8 +612,14 @@ class TabularEngine:
         searchers = {}
         for algorithm in self.algorithms:
             space, low_cost = self._space(algorithm)
+            # Start from the library defaults (as Autopilot's tuning does), then let CFO search around.
             searchers[algorithm] = CFO(
-                metric="loss", mode="min", space=space, low_cost_partial_config=low_cost or None, seed=SEED
+                metric="loss",
+                mode="min",
+                space=space,
+                low_cost_partial_config=low_cost or None,
+                points_to_evaluate=[HPO_DEFAULTS[algorithm](self._classifier())],
+                seed=SEED,
             )
         for index in range(max_candidates):
             algorithm = self.algorithms[index % len(self.algorithms)]
