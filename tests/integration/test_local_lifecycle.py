@@ -60,7 +60,8 @@ def test_stop_goes_stopping_then_stopped_and_keeps_candidates(sagemaker, wait_fo
 
 
 @pytest.mark.slow
-def test_runtime_limit_ends_with_max_runtime_reached(sagemaker, wait_for_job, breast_cancer_uri):
+def test_runtime_limit_ends_with_max_runtime_reached(sagemaker, wait_for_job, breast_cancer_uri, hpo_job):
+    # hpo_job has run: the ML libraries are imported, so the limit measures training, not imports.
     name = unique("it-runtime")
     request = tabular_v2_request(
         name,
