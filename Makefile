@@ -4,15 +4,17 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Airflow 2.11 (the amazon provider's floor, MWAA's 2.x line) in a second environment.
+VENV2 ?= .venv-airflow2
 
-.PHONY: demo test lint types pytest install clean
+.PHONY: demo test lint types pytest docs test-airflow2 install clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install --quiet -p $(BIN)/python -e ".[local,test]"
+	$(BIN)/uv pip install --quiet -p $(BIN)/python -e ".[local,test,docs,lineage]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -30,7 +32,20 @@ types: $(VENV)/.installed
 pytest: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-test: lint types pytest
+docs: $(VENV)/.installed
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
+$(VENV2)/.installed: pyproject.toml | $(BIN)/uv
+	$(BIN)/uv venv --quiet --allow-existing -p $(BIN)/python $(VENV2)
+	$(BIN)/uv pip install --quiet -p $(VENV2)/bin/python "apache-airflow>=2.11,<3" -e ".[local,test]"
+	touch $@
+
+# Unit tests, the DagBag test and the tabular example DAG end to end, on Airflow 2.11.
+test-airflow2: $(VENV2)/.installed
+	$(VENV2)/bin/python -m pytest -q -p no:cacheprovider tests/unit \
+		tests/integration/test_example_dags.py::test_tabular_example_registers_the_best_candidate
+
+test: lint types pytest docs test-airflow2
 
 clean:
-	rm -rf $(VENV) .demo
+	rm -rf $(VENV) $(VENV2) .demo

@@ -43,7 +43,15 @@ __all__ = [
     "XCom",
     "conf",
     "default_deferrable",
+    "named_asset",
 ]
+
+
+def named_asset(name: str) -> Asset:
+    """An Asset known by name (Airflow 3), or the Dataset with that URI (Airflow 2.11)."""
+    if AIRFLOW_V_3_0_PLUS:
+        return Asset(name=name)
+    return Asset(name)
 
 
 def default_deferrable() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from datetime import datetime
 
-from airflow.sdk import DAG
+from airflow.providers.common.compat.sdk import DAG
 
 from airflow_provider_automl.example_data import ROLE_ARN
 from airflow_provider_automl.operators.automl import SageMakerListAutoMLCandidatesOperator

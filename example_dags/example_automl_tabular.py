@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 from typing import Any
 
-from airflow.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, task
 
 from airflow_provider_automl.example_data import BUCKET, MAX_RUNTIME, ROLE_ARN, RUN_PREFIX, churn_csv, upload
 from airflow_provider_automl.operators.automl import (

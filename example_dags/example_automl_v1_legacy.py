@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from airflow.sdk import DAG, task
+from airflow.providers.common.compat.sdk import DAG, task
 
 from airflow_provider_automl.example_data import BUCKET, MAX_RUNTIME, ROLE_ARN, RUN_PREFIX, churn_csv, upload
 from airflow_provider_automl.operators.automl import SageMakerCreateAutoMLJobOperator

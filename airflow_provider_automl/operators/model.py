@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
-from airflow_provider_automl.compat import Asset, BaseOperator
+from airflow_provider_automl.compat import Asset, BaseOperator, named_asset
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -28,7 +28,7 @@ def model_package_group_asset(group_name: str) -> Asset:
     ``scheme://`` URI would make Airflow load every provider's URI handlers (boto3 included)
     while parsing the DAG file.
     """
-    return Asset(name=f"sagemaker-model-package-group/{group_name}")
+    return named_asset(f"sagemaker-model-package-group/{group_name}")
 
 
 def _parse_value(field: str, value: Any) -> Any:

@@ -40,7 +40,7 @@ def test_examples_mark_doc_snippets(dagbag):
 def test_example_dag_file_imports_no_aws_sdk(path):
     # What the DAG processor pays per parse: the provider must not pull in boto3/botocore.
     code = (
-        "import runpy, sys; import airflow.sdk; "
+        "import runpy, sys; import airflow; "
         f"runpy.run_path({str(path)!r}); "
         "heavy = [m for m in ('boto3', 'botocore', 'aiobotocore') if m in sys.modules]; "
         "print('HEAVY=' + ','.join(heavy))"

@@ -244,7 +244,7 @@ def test_operator_modules_do_not_import_openlineage() -> None:
     # Airflow itself reads every provider's metadata at import; our modules must add nothing.
     code = (
         "import sys\n"
-        "import airflow.sdk\n"
+        "import airflow\n"
         "before = {m for m in sys.modules if 'openlineage' in m}\n"
         "import airflow_provider_automl.operators.automl, airflow_provider_automl.operators.model\n"
         "print(sorted(m for m in sys.modules if 'openlineage' in m and m not in before))\n"
