@@ -18,6 +18,7 @@ import asyncio
 import copy
 import datetime as dt
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,8 +56,9 @@ class FakeClientError(Exception):
 class VirtualClock:
     """Epoch seconds that move only when someone sleeps (or a call takes its latency)."""
 
-    def __init__(self, start: float = 1_800_000_000.0) -> None:
-        self.t = start
+    def __init__(self, start: float | None = None) -> None:
+        # Starts at the real time: operators compute deadlines with time.time().
+        self.t = time.time() if start is None else start
 
     def now(self) -> float:
         return self.t
@@ -77,7 +79,8 @@ class FakeJob:
     duration: float
     outcome: str = "Completed"  # Completed | Failed
     partial_failures: list[str] = field(default_factory=list)
-    stop_at: float | None = None
+    stop_at: float | None = None  # someone stops the job at this time
+    vanish_at: float | None = None  # the job is gone (deleted, wrong account) from this time
     metric_value: float = 0.9
 
     def timeline(self) -> list[tuple[float, str, str]]:
@@ -147,7 +150,7 @@ class FakeSageMaker:
 
     def _job(self, name: str) -> FakeJob:
         job = self.jobs.get(name.lower())
-        if job is None:
+        if job is None or (job.vanish_at is not None and self.clock.now() >= job.vanish_at):
             raise FakeClientError("ResourceNotFound", f"AutoML job {name} does not exist.")
         return job
 
@@ -157,10 +160,15 @@ class FakeSageMaker:
             raise FakeClientError("ResourceInUse", f"Job with name {name} already exists.")
         plan = dict(self.plans.get(name, {}))
         duration = plan.pop("duration", None) or self.rng.uniform(*self.durations)
+        created = self.clock.now()
+        # Fractions of the run: "stop_after" (stopped by someone else), "vanish_after" (deleted).
+        for key, target in (("stop_after", "stop_at"), ("vanish_after", "vanish_at")):
+            if key in plan:
+                plan[target] = created + plan.pop(key) * duration
         self.jobs[name.lower()] = FakeJob(
             name=name,
             request=copy.deepcopy(params),
-            created=self.clock.now(),
+            created=created,
             duration=duration,
             metric_value=round(self.rng.uniform(0.5, 0.99), 4),
             **plan,
@@ -209,6 +217,8 @@ class FakeSageMaker:
         after = params.get("LastModifiedTimeAfter")
         summaries = []
         for job in self.jobs.values():
+            if job.vanish_at is not None and now >= job.vanish_at:
+                continue
             at, status, secondary = job.state(now)
             if after is not None and _when(at) <= after:
                 continue
