@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from airflow_provider_automl.compat import BaseOperator
+
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
@@ -80,3 +82,21 @@ class AutoMLHookMixin:
         from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
 
         return self._build_hook(SageMakerAutoMLHook)
+
+
+class AutoMLBaseOperator(AutoMLHookMixin, BaseOperator):
+    """An operator taking the AWS connection fields as keyword arguments (see the mixin)."""
+
+    template_fields: Sequence[str] = AWS_TEMPLATE_FIELDS
+
+    def __init__(
+        self,
+        *,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._init_aws(aws_conn_id, region_name, verify, botocore_config)

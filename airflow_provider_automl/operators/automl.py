@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
-from airflow_provider_automl.compat import AirflowException, BaseOperator, default_deferrable
+from airflow_provider_automl.base import AutoMLBaseOperator, aws_template_fields
+from airflow_provider_automl.compat import AirflowException, default_deferrable
 from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink
 
 if TYPE_CHECKING:
@@ -46,23 +46,11 @@ def _check_max_wait(value: object) -> float | None:
     return None if value is None else _check_seconds("max_wait", value)
 
 
-class _AutoMLOperator(AutoMLHookMixin, BaseOperator):
+class _AutoMLOperator(AutoMLBaseOperator):
     """Base of this module's operators: AWS connection fields and the cached hook."""
 
     template_fields: Sequence[str] = aws_template_fields()
     _lineage_job: AutoMLJob | None = None  # the last job seen, for OpenLineage
-
-    def __init__(
-        self,
-        *,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self._init_aws(aws_conn_id, region_name, verify, botocore_config)
 
     def _push(self, context: Context, key: str, value: Any) -> None:
         if self.do_xcom_push:

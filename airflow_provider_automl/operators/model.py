@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow_provider_automl.base import AutoMLHookMixin, aws_template_fields
+from airflow_provider_automl.base import AutoMLBaseOperator, aws_template_fields
 from airflow_provider_automl.compat import Asset, BaseOperator, named_asset
 
 if TYPE_CHECKING:
@@ -53,20 +53,8 @@ def _idempotency_key(context: Context, task: BaseOperator) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-class _ModelOperator(AutoMLHookMixin, BaseOperator):
+class _ModelOperator(AutoMLBaseOperator):
     template_fields: Sequence[str] = aws_template_fields()
-
-    def __init__(
-        self,
-        *,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
-        self._init_aws(aws_conn_id, region_name, verify, botocore_config)
 
     @cached_property
     def hook(self) -> SageMakerModelHook:  # type: ignore[override]
