@@ -89,3 +89,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/reliability/" in str(item.fspath).replace("\\", "/"):
             item.add_marker(pytest.mark.reliability)
+
+
+@pytest.fixture(scope="session")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """One local backend (behind a fault proxy) for the scenarios that do not restart it."""
+    pytest.importorskip("sklearn", reason="the local backend needs the [local] extra")
+    from tests.reliability.backend import Backend
+
+    started = Backend(tmp_path_factory.mktemp("reliability-backend"))
+    try:
+        started.training_uri = started.upload_training_data()
+        yield started
+    finally:
+        started.close()
