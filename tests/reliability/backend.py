@@ -76,7 +76,9 @@ class Backend:
         self.process.stop()
 
 
-def connection_json(url: str, *, key: str = "testing", secret: str = "testing", token: str | None = None) -> str:
+def connection_json(
+    url: str, *, key: str = "testing", secret: str = "testing", token: str | None = None
+) -> str:
     extra: dict[str, Any] = {"region_name": REGION, "endpoint_url": url}
     if token:
         extra["aws_session_token"] = token

@@ -23,6 +23,7 @@ import time
 from typing import Any
 
 TARGET = re.compile(rb"X-Amz-Target:\s*SageMaker\.(\w+)\r\n", re.I)
+ERROR_TYPE = re.compile(rb"x-amzn-ErrorType:\s*(\w+)", re.I)
 
 
 class FaultProxy:
@@ -33,6 +34,7 @@ class FaultProxy:
         self.counts: collections.Counter[str] = collections.Counter()
         self.timeline: list[tuple[float, str]] = []  # (monotonic time, action) of each request
         self.faults: collections.Counter[str] = collections.Counter()  # connections hit per mode
+        self.errors: collections.Counter[str] = collections.Counter()  # error responses by code
         self._lock = threading.Lock()
         self._listener: socket.socket | None = None
         self._conns: set[socket.socket] = set()
@@ -122,12 +124,15 @@ class FaultProxy:
                 data = source.recv(65536)
                 if not data:
                     break
-                if outbound:
-                    window = tail + data
-                    for match in TARGET.finditer(window):
-                        if match.end() > len(tail):  # ends in new data: not counted before
+                window = tail + data
+                for match in (TARGET if outbound else ERROR_TYPE).finditer(window):
+                    if match.end() > len(tail):  # ends in new data: not counted before
+                        if outbound:
                             self._note(match.group(1))
-                    tail = window[-64:]
+                        else:
+                            with self._lock:
+                                self.errors[match.group(1).decode()] += 1
+                tail = window[-64:]
                 sink.sendall(data)
         except OSError:
             pass
