@@ -139,10 +139,10 @@ class AutoMLJobWatcher:
         self._subs.setdefault(sub.key, []).append(sub)
         self._new.append(sub)
         if self._task is None or self._task.done():
-            if self._since is None:
-                # Changes before now are covered by each trigger's first describe.
-                self._since = _now()
-                self._next_round = self._since + self._interval()
+            # Idle until now, so every trigger is new and gets a first describe: changes before
+            # now are covered by it, and an old window would only list stale jobs.
+            self._since = _now()
+            self._next_round = self._since + self._interval()
             self._task = asyncio.get_running_loop().create_task(self._run(), name=f"automl-watcher {self}")
         self._wakeup.set()
         return sub
