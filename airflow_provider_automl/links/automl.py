@@ -8,6 +8,8 @@ from urllib.parse import quote
 from airflow_provider_automl.compat import BaseOperatorLink, XCom
 
 if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
+
     from airflow_provider_automl.compat import BaseOperator, Context, TaskInstanceKey
 
 _CONSOLE_DOMAINS = {"aws": "aws.amazon.com", "aws-cn": "amazonaws.cn", "aws-us-gov": "amazonaws-us-gov.com"}
@@ -54,3 +56,11 @@ class SageMakerAutoMLJobLink(BaseOperatorLink):
         }
         context["ti"].xcom_push(key=cls.key, value=value)
         return value
+
+    @classmethod
+    def persist_for_job(cls, context: Context, hook: AwsGenericHook[Any], job_name: str) -> str:
+        """Store the link of ``job_name`` in the region and partition ``hook`` talks to; return its URL."""
+        value = cls.persist(
+            context, job_name=job_name, region_name=hook.conn_region_name, partition=hook.conn_partition
+        )
+        return cls.format_link(value)

@@ -366,11 +366,10 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         self._lineage_request = request
         job_name = self._create_or_reattach(job_name, request)
         self._created_job_name = job_name
-        SageMakerAutoMLJobLink.persist(
-            context,
-            job_name=job_name,
-            region_name=self.hook.conn_region_name,
-            partition=self.hook.conn_partition,
+        self.log.info(
+            "AutoML job %s in the console: %s",
+            job_name,
+            SageMakerAutoMLJobLink.persist_for_job(context, self.hook, job_name),
         )
         job = self.hook.describe_job(job_name)
         self._lineage_job = job
@@ -441,17 +440,39 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         )
 
     def _wait(self, job: AutoMLJob) -> AutoMLJob:
+        from airflow_provider_automl.hooks.automl import is_transient_error
+
         log_status = _StatusLogger(self.log, job.name)
         log_status(job)
         started = time.monotonic()
+        errors = 0  # consecutive transient errors: waited out like the trigger does, up to max_wait
+        last_error: BaseException | None = None
         while not job.is_terminal:
             if self.max_wait is not None and time.monotonic() - started >= self.max_wait:
+                failing = f" The last {errors} check(s) failed: {last_error}" if errors else ""
                 raise AirflowException(
-                    f"AutoML job {job.name} still {job.status.value} / {job.secondary_status} after "
-                    f"max_wait={self.max_wait:.0f}s; the job keeps running."
+                    f"AutoML job {job.name} still {job.status.value} / {job.secondary_status} (last seen) "
+                    f"after max_wait={self.max_wait:.0f}s; the job keeps running.{failing}"
                 )
             time.sleep(self.check_interval)
-            job = self.hook.describe_job(job.name)
+            try:
+                job = self.hook.describe_job(job.name)
+            except Exception as exc:
+                if not is_transient_error(exc):
+                    raise
+                errors, last_error = errors + 1, exc
+                if errors == 1:
+                    self.log.warning(
+                        "Describing AutoML job %s failed (%s); still waiting (last seen %s / %s).",
+                        job.name,
+                        exc,
+                        job.status.value,
+                        job.secondary_status,
+                    )
+                continue
+            if errors:
+                self.log.info("Describing AutoML job %s works again after %d error(s).", job.name, errors)
+                errors = 0
             log_status(job)
         return job
 

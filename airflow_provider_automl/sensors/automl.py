@@ -77,11 +77,10 @@ class SageMakerAutoMLJobSensor(AutoMLHookMixin, BaseSensorOperator):
         return self._outcome(self.hook.describe_job(self.job_name))
 
     def execute(self, context: Context) -> Any:
-        SageMakerAutoMLJobLink.persist(
-            context,
-            job_name=self.job_name,
-            region_name=self.hook.conn_region_name,
-            partition=self.hook.conn_partition,
+        self.log.info(
+            "AutoML job %s in the console: %s",
+            self.job_name,
+            SageMakerAutoMLJobLink.persist_for_job(context, self.hook, self.job_name),
         )
         if not self.deferrable:
             return super().execute(context)
