@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 # Airflow 2.11 (the amazon provider's floor, MWAA's 2.x line) in a second environment.
 VENV2 ?= .venv-airflow2
 
-.PHONY: demo test lint types pytest docs test-airflow2 install clean
+.PHONY: demo test lint types pytest docs test-airflow2 bench install clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ types: $(VENV)/.installed
 
 pytest: $(VENV)/.installed
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# Side-by-side benchmarks against the amazon provider; rewrites docs/benchmarks.md (~10 min).
+bench: $(VENV)/.installed
+	$(BIN)/python -m benchmarks
 
 docs: $(VENV)/.installed
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
