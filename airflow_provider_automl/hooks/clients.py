@@ -25,7 +25,7 @@ import asyncio
 import json
 import logging
 import weakref
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,17 @@ class _LoopClients:
         self.lock = asyncio.Lock()
         self.clients: dict[Hashable, Any] = {}
         self.contexts: dict[Hashable, Any] = {}
+        self.closer: Any = None  # see _close_at_loop_shutdown
+
+
+async def _close_at_loop_shutdown(cache: _LoopClients) -> AsyncIterator[None]:
+    # An async generator left suspended is closed by the loop's shutdown_asyncgens() (asyncio.run
+    # and the triggerer call it on the way out), so the shared clients close with their loop
+    # instead of leaking an unclosed aiohttp session.
+    try:
+        yield
+    finally:
+        await _close(cache)
 
 
 # Weak keys: a closed, dropped loop (tests) does not keep its clients referenced forever.
@@ -74,6 +85,9 @@ async def get_client(key: Hashable, create: Callable[[], Awaitable[Any]]) -> Any
             client = await context.__aenter__()
             cache.contexts[key] = context
             cache.clients[key] = client
+            if cache.closer is None:
+                cache.closer = _close_at_loop_shutdown(cache)
+                await cache.closer.__anext__()
             log.info("Opened shared SageMaker client for %s", _describe_key(key))
     return client
 
@@ -87,8 +101,11 @@ def cached_client_count() -> int:
 async def close_all() -> None:
     """Close every client of the running loop (tests, shutdown)."""
     cache = _BY_LOOP.pop(asyncio.get_running_loop(), None)
-    if cache is None:
-        return
+    if cache is not None:
+        await _close(cache)
+
+
+async def _close(cache: _LoopClients) -> None:
     async with cache.lock:
         for key, context in list(cache.contexts.items()):
             try:

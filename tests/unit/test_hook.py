@@ -471,3 +471,27 @@ async def test_describe_job_async(monkeypatch: pytest.MonkeyPatch) -> None:
             stubber.assert_no_pending_responses()
     finally:
         await clients.close_all()
+
+
+def test_shared_clients_close_with_their_event_loop() -> None:
+    # asyncio.run (the triggerer, `airflow dags test`) shuts async generators down on the way
+    # out; the shared client must be closed then, not leak an unclosed aiohttp session.
+    from airflow_provider_automl.hooks import clients
+
+    exits: list[str] = []
+
+    class Creator:
+        async def __aenter__(self) -> str:
+            return "client"
+
+        async def __aexit__(self, *exc: object) -> None:
+            exits.append("closed")
+
+    async def create() -> Creator:
+        return Creator()
+
+    async def use() -> str:
+        return str(await clients.get_client(("conn", "eu-west-1"), create))
+
+    assert asyncio.run(use()) == "client"
+    assert exits == ["closed"]
