@@ -12,8 +12,6 @@ from airflow_provider_automl.compat import AirflowException, default_deferrable
 from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from airflow.providers.openlineage.extractors import OperatorLineage
 
     from airflow_provider_automl.compat import Context
@@ -492,6 +490,8 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         """
         from airflow.providers.openlineage.extractors import OperatorLineage
 
+        from airflow_provider_automl.lineage import s3_datasets
+
         job = self._lineage_job
         # Resumed after a deferral, this is a new operator instance: rebuild the request from the
         # rendered fields (the job name changes neither the channels nor the output path).
@@ -501,18 +501,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         outputs = [(job and job.output_path) or request["OutputDataConfig"]["S3OutputPath"]]
         if job is not None and job.best_candidate is not None:
             outputs += [c.get("ModelDataUrl") for c in job.best_candidate.inference_containers]
-        return OperatorLineage(inputs=_s3_lineage_datasets(inputs), outputs=_s3_lineage_datasets(outputs))
-
-
-def _s3_lineage_datasets(uris: Iterable[Any]) -> list[Any]:
-    """OpenLineage datasets of S3 URIs, once each: namespace ``s3://<bucket>``, name the key."""
-    from airflow.providers.common.compat.openlineage.facet import Dataset
-
-    datasets = []
-    for uri in dict.fromkeys(uri for uri in uris if isinstance(uri, str) and uri.startswith("s3://")):
-        bucket, _, key = uri.removeprefix("s3://").partition("/")
-        datasets.append(Dataset(namespace=f"s3://{bucket}", name=key or "/"))
-    return datasets
+        return OperatorLineage(inputs=s3_datasets(inputs), outputs=s3_datasets(outputs))
 
 
 def _timestamped(job_name: str) -> str:

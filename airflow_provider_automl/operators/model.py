@@ -314,16 +314,13 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
         named like other AWS resources: namespace ``arn:<partition>:sagemaker:<region>:<account>``,
         name ``model-package/<group>/<version>``. Called by the OpenLineage provider's listener.
         """
-        from airflow.providers.common.compat.openlineage.facet import Dataset
         from airflow.providers.openlineage.extractors import OperatorLineage
 
-        from airflow_provider_automl.operators.automl import _s3_lineage_datasets
+        from airflow_provider_automl.lineage import arn_dataset, s3_datasets
 
-        inputs = _s3_lineage_datasets(c.get("ModelDataUrl") for c in self._lineage_containers or ())
-        outputs = []
-        if self._lineage_model_package_arn:
-            namespace, _, name = self._lineage_model_package_arn.rpartition(":")
-            outputs.append(Dataset(namespace=namespace, name=name))
+        inputs = s3_datasets(c.get("ModelDataUrl") for c in self._lineage_containers or ())
+        arn = self._lineage_model_package_arn
+        outputs = [arn_dataset(arn)] if arn else []
         return OperatorLineage(inputs=inputs, outputs=outputs)
 
     def _record_asset_event(self, context: Context, group: str, arn: str) -> None:
