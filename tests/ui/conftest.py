@@ -1,0 +1,170 @@
+"""UI fixtures: one example DAG run, the Airflow API server over its metadata, headless Chromium.
+
+The tabular example runs once with ``airflow dags test`` against the local backend; the API
+server then serves that Airflow home on a free loopback port, with login disabled
+(``simple_auth_manager_all_admins``) so the browser and the REST calls need no credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_provider_automl.local.dagtest import airflow_env, run_dag_test
+from airflow_provider_automl.local.process import LocalBackendProcess, free_port
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
+DAG_ID = "example_automl_tabular"
+APT_LINE = "apt-get install -y chromium chromium-driver"
+
+# Debian's packages; the browser is never downloaded at run time.
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+needs_chromium = pytest.mark.skipif(
+    not (CHROMIUM and CHROMEDRIVER),
+    reason=f"headless Chromium is not installed (chromium={CHROMIUM}, chromedriver={CHROMEDRIVER}): "
+    f"`{APT_LINE}`",
+)
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1400,900",
+)
+
+
+@dataclass(frozen=True)
+class ExampleRun:
+    home: Path
+    run_id: str
+    job_name: str
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    url: str
+    log: Path
+
+    def get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.load(response)
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> ExampleRun:
+    """The tabular example, run once end to end; the backend stops once the run is recorded."""
+    import boto3
+
+    work_dir = tmp_path_factory.mktemp("ui-example")
+    with LocalBackendProcess(work_dir / "backend-data") as backend:
+        result = run_dag_test(
+            DAG_ID,
+            dags_folder=EXAMPLES,
+            backend_url=backend.url,
+            work_dir=work_dir,
+            env={"AUTOML_EXAMPLE_MAX_RUNTIME": "60"},
+        )
+        assert result.succeeded, result.output[-6000:]
+        sagemaker = boto3.client(
+            "sagemaker",
+            endpoint_url=backend.url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        # The backend's data directory is fresh: the example's job is the only one.
+        jobs = sagemaker.list_auto_ml_jobs()["AutoMLJobSummaries"]
+        assert len(jobs) == 1, [job["AutoMLJobName"] for job in jobs]
+    home = work_dir / "airflow-home"
+    runs = _sqlite_rows(home / "airflow.db", "SELECT run_id FROM dag_run WHERE dag_id = ?", DAG_ID)
+    assert len(runs) == 1, runs
+    return ExampleRun(home=home, run_id=runs[0][0], job_name=jobs[0]["AutoMLJobName"])
+
+
+def _sqlite_rows(db: Path, query: str, *params: str) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query, params).fetchall()
+
+
+@pytest.fixture(scope="session")
+def api_server(example_run: ExampleRun, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """``airflow api-server`` over the example run's Airflow home, stopped after the session."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("ui-api-server") / "api-server.log"
+    env = airflow_env(
+        example_run.home,
+        EXAMPLES,
+        "http://127.0.0.1:9",  # the backend is gone; links are built from XCom alone
+        {"AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True"},
+    )
+    airflow = Path(sys.executable).with_name("airflow")
+    command = [str(airflow), "api-server", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    with log.open("w") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    server = ApiServer(url=f"http://127.0.0.1:{port}", log=log)
+    try:
+        _wait_healthy(server, process, timeout=120)
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(10)
+
+
+def _wait_healthy(server: ApiServer, process: subprocess.Popen[bytes], *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if server.get("/api/v2/monitor/health")["metadatabase"]["status"] == "healthy":
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            tail = "\n".join(server.log.read_text(errors="replace").splitlines()[-30:])
+            raise AssertionError(
+                f"airflow api-server at {server.url} not healthy after {timeout}s "
+                f"(exit code {process.poll()}):\n{tail}"
+            )
+        time.sleep(0.5)
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[Any]:
+    """Headless Debian Chromium driven by Debian's chromedriver, with a fresh profile."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert CHROMIUM and CHROMEDRIVER, "use @needs_chromium on tests that take this fixture"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(flag)
+    # An explicit driver path keeps Selenium Manager from looking for (or downloading) one.
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
