@@ -53,6 +53,7 @@ autodoc_typehints_description_target = "documented"
 autodoc_preserve_defaults = True
 
 html_theme = "furo"
+html_static_path = ["_static"]
 html_title = f"airflow-provider-automl {release}"
 
 # Pages written by other parts of the project: listed in the toctree when present. Set

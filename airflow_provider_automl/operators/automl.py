@@ -546,6 +546,7 @@ class SageMakerDescribeAutoMLJobOperator(_AutoMLOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         job = self.hook.describe_job(self.job_name)
         self.log.info("AutoML job %s: %s / %s", job.name, job.status.value, job.secondary_status)
+        SageMakerAutoMLJobLink.persist_for_job(context, self.hook, job.name)
         if job.is_success:
             return self._finish(context, job)
         return job.to_record()

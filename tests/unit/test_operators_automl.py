@@ -482,6 +482,11 @@ def test_describe_returns_the_record_and_pushes_the_best_candidate_when_complete
         record = op.execute(context)
     assert record["AutoMLJobStatus"] == "Completed"
     assert ti.pushed[XCOM_BEST_CANDIDATE]["CandidateName"] == "cand-1"
+    assert ti.pushed["automl_job_link"] == {
+        "job_name": JOB,
+        "region_name": "us-east-1",
+        "aws_domain": "aws.amazon.com",
+    }
 
 
 def candidates_page(*candidates: dict[str, Any], token: str | None = None) -> dict[str, Any]:
