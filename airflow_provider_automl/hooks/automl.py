@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -84,6 +85,17 @@ def _is_not_found(exc: ClientError) -> bool:
     )
 
 
+@contextmanager
+def _job_not_found_as_error(job_name: str) -> Iterator[None]:
+    """Turn SageMaker's "no such job" answers into :class:`AutoMLJobNotFoundError`."""
+    try:
+        yield
+    except ClientError as exc:
+        if _is_not_found(exc):
+            raise AutoMLJobNotFoundError(job_name) from exc
+        raise
+
+
 class SageMakerAutoMLHook(AwsBaseHook):
     """Create, describe, list and stop SageMaker Autopilot (AutoML) jobs, V1 and V2.
 
@@ -135,22 +147,14 @@ class SageMakerAutoMLHook(AwsBaseHook):
 
     def describe_job_response(self, job_name: str) -> dict[str, Any]:
         """The DescribeAutoMLJobV2 response itself, JSON-safe (what a reattach compares against)."""
-        try:
+        with _job_not_found_as_error(job_name):
             response = self.client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise AutoMLJobNotFoundError(job_name) from exc
-            raise
         return dict(json_safe(response))
 
     def describe_job_v1(self, job_name: str) -> dict[str, Any]:
         """The V1 DescribeAutoMLJob response, JSON-safe."""
-        try:
+        with _job_not_found_as_error(job_name):
             response = self.client.describe_auto_ml_job(AutoMLJobName=job_name)
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise AutoMLJobNotFoundError(job_name) from exc
-            raise
         return json_safe(response)
 
     def stop_job(self, job_name: str) -> bool:
@@ -206,16 +210,12 @@ class SageMakerAutoMLHook(AwsBaseHook):
             pagination["MaxItems"] = limit
         paginator = self.client.get_paginator("list_candidates_for_auto_ml_job")
         candidates: list[Candidate] = []
-        try:
+        with _job_not_found_as_error(job_name):
             for page in paginator.paginate(**params, PaginationConfig=cast("Any", pagination)):
                 for item in page.get("Candidates", ()):
                     candidates.append(Candidate.from_response(item))
                     if limit is not None and len(candidates) >= limit:
                         return candidates
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise AutoMLJobNotFoundError(job_name) from exc
-            raise
         self.log.info("AutoML job %s has %d candidate(s) matching the filters", job_name, len(candidates))
         return candidates
 
@@ -240,12 +240,8 @@ class SageMakerAutoMLHook(AwsBaseHook):
     async def describe_job_async(self, job_name: str) -> AutoMLJob:
         """DescribeAutoMLJobV2 on the shared async client; not found -> AutoMLJobNotFoundError."""
         client = await self.get_shared_async_conn()
-        try:
+        with _job_not_found_as_error(job_name):
             response = await client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
-        except ClientError as exc:
-            if _is_not_found(exc):
-                raise AutoMLJobNotFoundError(job_name) from exc
-            raise
         return AutoMLJob.from_describe(response)
 
     async def list_jobs_changed_since_async(
