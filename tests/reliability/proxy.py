@@ -59,8 +59,7 @@ class FaultProxy:
         with self._lock:
             previous, self.mode = self.mode, mode
         if mode == "refuse" and self._listener is not None:
-            self._listener.close()
-            self._listener = None
+            self._stop_listening()
         if mode in ("refuse", "reset"):
             self._reset_all()
         if mode != "refuse" and previous == "refuse":
@@ -68,9 +67,18 @@ class FaultProxy:
 
     def close(self) -> None:
         self._closed = True
-        if self._listener is not None:
-            self._listener.close()
+        self._stop_listening()
         self._reset_all()
+
+    def _stop_listening(self) -> None:
+        # close() alone leaves the socket listening while accept() blocks in the other thread;
+        # shutdown() wakes it and stops the kernel from completing new connections.
+        if self._listener is None:
+            return
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
+        self._listener.close()
+        self._listener = None
 
     def count(self, action: str | None = None) -> int:
         with self._lock:
