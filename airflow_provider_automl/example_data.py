@@ -1,7 +1,8 @@
 """Data and settings for the example DAGs, generated here so no example needs a download.
 
 Settings come from environment variables so the same DAG files run against AWS and the local
-backend: ``AUTOML_EXAMPLE_BUCKET``, ``AUTOML_EXAMPLE_ROLE_ARN``, ``AUTOML_EXAMPLE_MAX_RUNTIME``.
+backend: ``AUTOML_EXAMPLE_BUCKET``, ``AUTOML_EXAMPLE_ROLE_ARN``, ``AUTOML_EXAMPLE_MAX_RUNTIME``,
+``AUTOML_EXAMPLE_MAX_CANDIDATES``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import date, timedelta
 BUCKET = os.environ.get("AUTOML_EXAMPLE_BUCKET", "automl-example")
 ROLE_ARN = os.environ.get("AUTOML_EXAMPLE_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerAutopilot")
 MAX_RUNTIME = int(os.environ.get("AUTOML_EXAMPLE_MAX_RUNTIME", "600"))
+MAX_CANDIDATES = int(os.environ.get("AUTOML_EXAMPLE_MAX_CANDIDATES", "5"))
 # One S3 prefix per DAG run, made of characters S3 keys and job names both accept.
 RUN_PREFIX = "{{ dag.dag_id }}/{{ run_id | replace(':', '-') | replace('+', '-') }}"
 

@@ -14,7 +14,15 @@ from typing import Any
 
 from airflow.providers.common.compat.sdk import DAG, task
 
-from airflow_provider_automl.example_data import BUCKET, MAX_RUNTIME, ROLE_ARN, RUN_PREFIX, churn_csv, upload
+from airflow_provider_automl.example_data import (
+    BUCKET,
+    MAX_CANDIDATES,
+    MAX_RUNTIME,
+    ROLE_ARN,
+    RUN_PREFIX,
+    churn_csv,
+    upload,
+)
 from airflow_provider_automl.operators.automl import (
     SageMakerCreateAutoMLJobOperator,
     SageMakerListAutoMLCandidatesOperator,
@@ -51,7 +59,7 @@ with DAG(
         problem_type_config=tabular_config(
             target_attribute="churned",
             problem_type="BinaryClassification",
-            max_candidates=5,
+            max_candidates=MAX_CANDIDATES,
             max_job_runtime=MAX_RUNTIME,
         ),
         objective_metric="F1",
