@@ -10,6 +10,7 @@ is raised, and the client saw no call at all.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -847,7 +848,8 @@ def markdown_table() -> str:
     lines = ["| # | category | operator | bad input | message |", "| --- | --- | --- | --- | --- |"]
     for number, case in enumerate(CASES, 1):
         outcome = run_case(case)
-        message = str(outcome.error).replace("|", "\\|").replace("\n", " ")
+        # Backslash-escape Markdown punctuation: regex patterns like [a-z](-*[a-z]) read as links.
+        message = re.sub(r"([\\`*_\[\]<>|])", r"\\\1", str(outcome.error)).replace("\n", " ")
         if len(message) > 260:
             message = message[:257] + "..."
         setting = ", ".join(f"{k}={_short(v)}" for k, v in case.kwargs.items())
