@@ -246,7 +246,9 @@ def test_wait_gives_up_after_max_wait_saying_what_it_last_saw(
         add_create(stubber)
         add_describe(stubber, status="InProgress", secondary_status="ModelTuning")
         add_describe(stubber, status="InProgress", secondary_status="ModelTuning")
-        with pytest.raises(AirflowException, match=r"still InProgress / ModelTuning \(last seen\) after max_wait=100s"):
+        with pytest.raises(
+            AirflowException, match=r"still InProgress / ModelTuning \(last seen\) after max_wait=100s"
+        ):
             op.execute(context)
 
 
