@@ -32,6 +32,7 @@ from tests.unit.conftest import (
     make_describe_v2,
     make_sagemaker_client,
 )
+from tests.unit.test_operators_automl import FakeTI
 
 JOB = "churn-job"
 TRAIN = "s3://bucket/train/"
@@ -42,19 +43,6 @@ MODEL_ARTIFACTS = [
     Dataset(namespace="s3://bucket", name="output/cand-1/data-processor-models/model.tar.gz"),
     Dataset(namespace="s3://bucket", name="output/cand-1/tuning/model.tar.gz"),
 ]
-
-
-class FakeTI:
-    def __init__(self, *, try_number: int = 1) -> None:
-        self.dag_id = "churn_dag"
-        self.task_id = "task"
-        self.run_id = "manual__2026-01-01T00:00:00+00:00"
-        self.map_index = -1
-        self.try_number = try_number
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
 
 
 def context() -> Any:  # stands in for airflow's Context
