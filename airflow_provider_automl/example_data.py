@@ -2,7 +2,7 @@
 
 Settings come from environment variables so the same DAG files run against AWS and the local
 backend: ``AUTOML_EXAMPLE_BUCKET``, ``AUTOML_EXAMPLE_ROLE_ARN``, ``AUTOML_EXAMPLE_MAX_RUNTIME``,
-``AUTOML_EXAMPLE_MAX_CANDIDATES``.
+``AUTOML_EXAMPLE_MAX_CANDIDATES``, ``AUTOML_EXAMPLE_CHECK_INTERVAL``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ BUCKET = os.environ.get("AUTOML_EXAMPLE_BUCKET", "automl-example")
 ROLE_ARN = os.environ.get("AUTOML_EXAMPLE_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerAutopilot")
 MAX_RUNTIME = int(os.environ.get("AUTOML_EXAMPLE_MAX_RUNTIME", "600"))
 MAX_CANDIDATES = int(os.environ.get("AUTOML_EXAMPLE_MAX_CANDIDATES", "5"))
+CHECK_INTERVAL = int(os.environ.get("AUTOML_EXAMPLE_CHECK_INTERVAL", "5"))
 # One S3 prefix per DAG run, made of characters S3 keys and job names both accept.
 RUN_PREFIX = "{{ dag.dag_id }}/{{ run_id | replace(':', '-') | replace('+', '-') }}"
 

@@ -16,6 +16,7 @@ from airflow.providers.common.compat.sdk import DAG, task
 
 from airflow_provider_automl.example_data import (
     BUCKET,
+    CHECK_INTERVAL,
     MAX_CANDIDATES,
     MAX_RUNTIME,
     ROLE_ARN,
@@ -64,7 +65,7 @@ with DAG(
         ),
         objective_metric="F1",
         deferrable=True,
-        check_interval=5,
+        check_interval=CHECK_INTERVAL,
     )
     # [END howto_operator_automl_create_v2_tabular]
 

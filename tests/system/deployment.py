@@ -52,9 +52,28 @@ class Component:
             self.descendants.update(c.pid for c in psutil.Process(self.pid).children(recursive=True))
 
     def tail(self, lines: int = 40) -> str:
-        self.log_file.flush()
+        if not self.log_file.closed:
+            self.log_file.flush()
         text = self.log_path.read_text(errors="replace").splitlines()
         return "\n".join(text[-lines:])
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of a live process and its live descendants, each including the
+    children it has already reaped."""
+    import psutil
+
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system + times.children_user + times.children_system
+    return total
 
 
 class AirflowDeployment:
@@ -80,6 +99,7 @@ class AirflowDeployment:
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.components: list[Component] = []
+        self.ended: set[str] = set()  # components the test killed or stopped on purpose
         self._token: str | None = None
         self.env = {
             **os.environ,
@@ -92,6 +112,12 @@ class AirflowDeployment:
             "AIRFLOW__CORE__MAX_ACTIVE_RUNS_PER_DAG": "1000",
             "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "1000",
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
+            # Airflow 3.3.2 can fail a task whose trigger fires before the scheduler drains the
+            # executor event of its defer exit, and the stale event can fail the retry too
+            # (apache/airflow#67287, #72716). Two quick retries; the test counts them and checks each
+            # retried task instance had such a "state mismatch".
+            "AIRFLOW__CORE__DEFAULT_TASK_RETRIES": "2",
+            "AIRFLOW__CORE__DEFAULT_TASK_RETRY_DELAY": "2",
             "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{self.api_url}/execution/",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": database_url,
@@ -174,16 +200,34 @@ class AirflowDeployment:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(component.pid, signal.SIGKILL)
         component.process.wait(30)
+        self.ended.add(component.name)
+
+    def stop(self, components: list[Component], timeout: float = 30) -> None:
+        """Stop components the way an operator would (SIGTERM, SIGKILL after ``timeout``)."""
+        for component in components:
+            component.remember_descendants()
+        self._stop(components, timeout)
+        self.ended.update(c.name for c in components)
+
+    def unexpectedly_dead(self) -> list[str]:
+        return [c.name for c in self.components if not c.alive() and c.name not in self.ended]
 
     def stop_all(self, timeout: float = 30) -> None:
+        """SIGTERM, then SIGKILL, every component: the api-server last, so tasks still running can
+        report to it while the scheduler and triggerers shut down."""
         for component in self.components:
             component.remember_descendants()
-        for component in self.components:
+        api = [c for c in self.components if c.name == "api-server"]
+        self._stop([c for c in self.components if c.name != "api-server"], timeout)
+        self._stop(api, timeout)
+
+    def _stop(self, components: list[Component], timeout: float) -> None:
+        for component in components:
             if component.alive():
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(component.pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        for component in self.components:
+        for component in components:
             try:
                 component.process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
@@ -194,6 +238,7 @@ class AirflowDeployment:
             for pid in component.descendants:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.kill(pid, signal.SIGKILL)
+            component.descendants.clear()
             component.log_file.close()
 
     # -- REST API ----------------------------------------------------------------------------
@@ -213,6 +258,10 @@ class AirflowDeployment:
 
     def trigger(self, run_id: str) -> None:
         self._request("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the live components (the killed ones count in the test process's children)."""
+        return sum(tree_cpu_seconds(c.pid) for c in self.components if c.alive())
 
     def tails(self) -> str:
         return "\n\n".join(f"== {c.name} (pid {c.pid}) ==\n{c.tail()}" for c in self.components)

@@ -48,14 +48,23 @@ class Metadata:
         )
         return Counter({(task_id, state): count for task_id, state, count in rows})
 
-    def task_tries(self, prefix: str, task_id: str) -> dict[str, int]:
+    def retried(self, prefix: str) -> set[tuple[str, str]]:
+        """(run_id, task_id) of task instances that ran more than one try."""
         rows = self._rows(
-            "SELECT run_id, try_number FROM task_instance WHERE dag_id = %s AND run_id LIKE %s AND task_id = %s",
+            "SELECT run_id, task_id FROM task_instance WHERE dag_id = %s AND run_id LIKE %s AND try_number > 1",
             DAG_ID,
             f"{prefix}%",
-            task_id,
         )
-        return {run_id: try_number for run_id, try_number in rows}
+        return {(run_id, task_id) for run_id, task_id in rows}
+
+    def state_mismatches(self, prefix: str) -> set[tuple[str, str]]:
+        """(run_id, task_id) the scheduler failed for a stale executor event ("state mismatch")."""
+        rows = self._rows(
+            "SELECT run_id, task_id FROM log WHERE event = 'state mismatch' AND dag_id = %s AND run_id LIKE %s",
+            DAG_ID,
+            f"{prefix}%",
+        )
+        return {(run_id, task_id) for run_id, task_id in rows}
 
     def triggers_by_triggerer(self) -> Counter[int | None]:
         rows = self._rows("SELECT triggerer_id, count(*) FROM trigger GROUP BY triggerer_id")

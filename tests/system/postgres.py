@@ -97,6 +97,11 @@ class PostgresCluster:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", USER, DATABASE)
         return self
 
+    @property
+    def pid(self) -> int:
+        """The postmaster's pid (first line of postmaster.pid)."""
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+
     def stop(self) -> None:
         try:
             if self.started:
