@@ -66,6 +66,13 @@ class Metadata:
         )
         return {(run_id, task_id) for run_id, task_id in rows}
 
+    def trigger_assignments(self) -> dict[int, int | None]:
+        """trigger id -> the triggerer job id it is assigned to."""
+        return {
+            trigger_id: triggerer_id
+            for trigger_id, triggerer_id in self._rows("SELECT id, triggerer_id FROM trigger")
+        }
+
     def triggers_by_triggerer(self) -> Counter[int | None]:
         rows = self._rows("SELECT triggerer_id, count(*) FROM trigger GROUP BY triggerer_id")
         return Counter({triggerer_id: count for triggerer_id, count in rows})

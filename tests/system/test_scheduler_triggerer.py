@@ -30,6 +30,7 @@ class Figures:
     triggerers_at_once: int
     triggerer_kills: int
     triggers_held_by_killed: int
+    orphaned_triggers_adopted: int
     create_tasks_deferred_at_kill: int
     jobs_in_progress_at_kill: int
     most_triggers_held: dict[str, int]
@@ -116,16 +117,20 @@ def _run_scenario(system: System, *, label: str, triggerers: int) -> Figures:
         check_alive(system)
         progress(system, prefix, last_progress)
         time.sleep(0.5)
-    held_at_kill = held[victim_job]
     deferred = system.metadata.task_states(prefix)[(CREATE, "deferred")]
     in_progress = sum(1 for j in all_jobs(system).values() if j["AutoMLJobStatus"] == "InProgress")
     system.airflow.kill(victim)
     assert victim.process.returncode == -9
+    # What the dead triggerer still held: nothing can deliver these until a live one adopts them.
+    orphans = {t for t, owner in system.metadata.trigger_assignments().items() if owner == victim_job}
+    adopted: set[int] = set()
     replacement, replacement_job = start_triggerer(system, f"{label}-triggerer-replacement")
     names[replacement_job] = replacement.name
 
     while True:
         states = system.metadata.run_states(prefix)
+        assignments = system.metadata.trigger_assignments()
+        adopted |= {t for t in orphans if assignments.get(t) not in (None, victim_job)}
         held = system.metadata.triggers_by_triggerer()
         for job_id, name in names.items():
             most_held[name] = max(most_held[name], held[job_id])
@@ -133,7 +138,7 @@ def _run_scenario(system: System, *, label: str, triggerers: int) -> Figures:
             break
         check_alive(system)
         progress(system, prefix, last_progress)
-        time.sleep(2)
+        time.sleep(1)
 
     xcoms = system.metadata.xcoms(prefix, CREATE)
     summaries = {name: job for name, job in all_jobs(system).items() if name not in jobs_before}
@@ -156,7 +161,8 @@ def _run_scenario(system: System, *, label: str, triggerers: int) -> Figures:
         runs=RUNS,
         triggerers_at_once=triggerers,
         triggerer_kills=1,
-        triggers_held_by_killed=held_at_kill,
+        triggers_held_by_killed=len(orphans),
+        orphaned_triggers_adopted=len(adopted),
         create_tasks_deferred_at_kill=deferred,
         jobs_in_progress_at_kill=in_progress,
         most_triggers_held=dict(most_held),
@@ -174,6 +180,7 @@ def _run_scenario(system: System, *, label: str, triggerers: int) -> Figures:
     failed = {run_id: state for run_id, state in states.items() if state != "success"}
     assert not failed, f"runs not successful: {failed}\n{system.metadata.task_states(prefix)}"
     assert not lost, f"results lost in {lost}"
+    assert adopted, f"no live triggerer was seen taking over the {len(orphans)} orphaned triggers"
     # Exactly one job per create task instance: the XCom names are the new jobs, one each.
     assert sorted(jobs) == sorted(x["AutoMLJobName"] for x in xcoms.values())
     assert len(jobs) == RUNS, f"{len(jobs)} jobs created for {RUNS} task instances"
