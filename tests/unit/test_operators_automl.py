@@ -19,27 +19,12 @@ from airflow_provider_automl.operators.automl import (
 )
 from airflow_provider_automl.requests import derive_job_name, tabular_config
 from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
+from tests.fakes import FakeTI
 from tests.unit.conftest import ROLE_ARN, job_arn, make_candidate, make_describe_v2, make_sagemaker_client
 
 JOB = "churn-job"
 TRAIN = "s3://bucket/train/"
 OUTPUT = "s3://bucket/output/"
-
-
-class FakeTI:
-    """What the operators use of a task instance: identity and xcom_push."""
-
-    def __init__(self, *, try_number: int = 1) -> None:
-        self.dag_id = "churn_dag"
-        self.task_id = "create_automl_job"
-        self.run_id = "manual__2026-01-01T00:00:00+00:00"
-        self.map_index = -1
-        self.try_number = try_number
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        json.dumps(value)  # XCom must be JSON-safe
-        self.pushed[key] = value
 
 
 @pytest.fixture
