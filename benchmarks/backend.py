@@ -141,7 +141,7 @@ def through_backend(csv: Path, warm_up: Path, candidates: int, runs: int) -> lis
     import boto3
     import psutil
 
-    from airflow_provider_automl.local.process import LocalBackendProcess
+    from automl_local.process import LocalBackendProcess
 
     found = []
     with (
@@ -191,10 +191,10 @@ def direct(csv: Path, candidates: int) -> dict[str, Any]:
     wall time, to size that part of the gap."""
     import pandas as pd
 
-    from airflow_provider_automl.local import candidates as cand
-    from airflow_provider_automl.local.artifacts import pack
-    from airflow_provider_automl.local.engines import build_engine
-    from airflow_provider_automl.local.spec import JobSpec
+    from automl_local import candidates as cand
+    from automl_local.artifacts import pack
+    from automl_local.engines import build_engine
+    from automl_local.spec import JobSpec
 
     spec = JobSpec.from_request("v2", job_request("bench-direct", candidates))
     cpu_started = time.process_time()

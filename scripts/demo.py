@@ -53,8 +53,8 @@ def report(url: str) -> bool:
 
 
 def main() -> int:
-    from airflow_provider_automl.local.dagtest import run_dag_test
-    from airflow_provider_automl.local.process import LocalBackendProcess
+    from airflow_provider_automl.dagtest import run_dag_test
+    from automl_local.process import LocalBackendProcess
 
     started = time.monotonic()
     shutil.rmtree(WORK, ignore_errors=True)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_automl.local.dagtest import run_dag_test
-from airflow_provider_automl.local.process import LocalBackendProcess
+from airflow_provider_automl.dagtest import run_dag_test
+from automl_local.process import LocalBackendProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -44,13 +44,23 @@ class Dists:
     wheel: Path
 
 
-@pytest.fixture(scope="session")
-def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+def build(project: Path, out: Path) -> Dists:
     """``uv build``: the sdist, then the wheel built from the sdist (so the sdist must be complete)."""
-    out = tmp_path_factory.mktemp("dist")
-    run(uv_binary(), "build", "--quiet", "--python", sys.executable, "--out-dir", str(out), str(ROOT))
+    run(uv_binary(), "build", "--quiet", "--python", sys.executable, "--out-dir", str(out), str(project))
     sdists = sorted(out.glob("*.tar.gz"))
     wheels = sorted(out.glob("*.whl"))
     assert len(sdists) == 1, f"expected one sdist in {out}, found {sdists}"
     assert len(wheels) == 1, f"expected one wheel in {out}, found {wheels}"
     return Dists(sdist=sdists[0], wheel=wheels[0])
+
+
+@pytest.fixture(scope="session")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    """The provider's distributions."""
+    return build(ROOT, tmp_path_factory.mktemp("dist"))
+
+
+@pytest.fixture(scope="session")
+def local_dists(tmp_path_factory: pytest.TempPathFactory) -> Dists:
+    """The emulator's distributions (automl-local/)."""
+    return build(ROOT / "automl-local", tmp_path_factory.mktemp("dist-local"))

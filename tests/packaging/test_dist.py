@@ -68,7 +68,9 @@ def test_wheel_metadata(dists: Dists) -> None:
     assert not [req for req in hard if req.split("[")[0].split(">")[0] in {"pandas", "scikit-learn", "moto"}]
     assert "[apache_airflow_provider]" in entry_points
     assert "provider_info = airflow_provider_automl.get_provider_info:get_provider_info" in entry_points
-    assert "automl-local = airflow_provider_automl.local.__main__:main" in entry_points
+    # The emulator is its own distribution; the provider's [local] extra brings it.
+    assert "automl-local" not in entry_points
+    assert any(req.startswith("automl-local>=") and "local" in req.split(";", 1)[-1] for req in requires)
 
 
 def test_sdist_holds_sources_docs_examples_and_tests(dists: Dists) -> None:
@@ -120,3 +122,39 @@ def test_wheel_installs_into_an_empty_venv(dists: Dists, tmp_path: Path) -> None
     assert installed["provider_info"] == get_provider_info()
     assert installed["provider_info"]["package-name"] == "airflow-provider-automl"
     assert installed["provider_info"]["versions"] == [__version__]
+
+
+LOCAL_INSPECT = """
+import json, sys
+from importlib.metadata import distribution
+
+dist = distribution("automl-local")
+print(json.dumps({
+    "version": dist.version,
+    "requires": dist.requires,
+    "scripts": [ep.value for ep in dist.entry_points if ep.group == "console_scripts"],
+    "files": sorted(str(f) for f in dist.files),
+}))
+"""
+
+
+def test_emulator_is_its_own_distribution_without_airflow(local_dists: Dists, tmp_path: Path) -> None:
+    import automl_local
+
+    assert local_dists.wheel.name == f"automl_local-{automl_local.__version__}-py3-none-any.whl"
+    uv = uv_binary()
+    venv = tmp_path / "venv"
+    run(uv, "venv", "--quiet", "--python", sys.executable, str(venv))
+    python = venv / "bin" / "python"
+    run(uv, "pip", "install", "--quiet", "--no-deps", "--python", str(python), str(local_dists.wheel))
+    installed = json.loads(run(str(python), "-I", "-c", LOCAL_INSPECT, cwd=tmp_path).stdout)
+    assert installed["scripts"] == ["automl_local.__main__:main"]
+    assert not [req for req in installed["requires"] if "airflow" in req]
+    assert "automl_local/server.py" in installed["files"]
+    assert not [f for f in installed["files"] if f.startswith("airflow_provider_automl")]
+    # The console script answers without any of its heavy dependencies imported.
+    usage = run(str(venv / "bin" / "automl-local"), "--help", cwd=tmp_path).stdout
+    assert "serve" in usage and "predict" in usage
+    with tarfile.open(local_dists.sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"automl_local/__main__.py", "pyproject.toml", "README.md", "tests/conftest.py"} <= names

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from airflow_provider_automl.local.process import LocalBackendProcess
+from automl_local.process import LocalBackendProcess
 from tests.reliability.conftest import FakeTI
 from tests.reliability.lifecycle import rebuild
 from tests.reliability.proxy import FaultProxy

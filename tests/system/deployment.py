@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from airflow_provider_automl.local.dagtest import backend_connection
-from airflow_provider_automl.local.process import free_port
+from airflow_provider_automl.dagtest import backend_connection
+from automl_local.process import free_port
 
 DAG_ID = "example_automl_tabular"
 EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / f"{DAG_ID}.py"

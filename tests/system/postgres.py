@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from airflow_provider_automl.local.process import free_port
+from automl_local.process import free_port
 
 DATABASE = "airflow"
 USER = "airflow"

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_automl.local.process import READY, LocalBackendProcess, free_port
+from automl_local.process import READY, LocalBackendProcess, free_port
 
 TRAINING_STATUSES = ("TrainingModels", "ModelTuning")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -26,8 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def main() -> int:
     hold = float(sys.argv[1])
-    from airflow_provider_automl.local import __main__ as cli
-    from airflow_provider_automl.local import jobs
+    from automl_local import __main__ as cli
+    from automl_local import jobs
 
     original = jobs.JobRunner._secondary
 
@@ -41,7 +41,7 @@ def main() -> int:
 
 
 class SlowBackendProcess(LocalBackendProcess):
-    """LocalBackendProcess running this module instead of ``airflow_provider_automl.local``."""
+    """LocalBackendProcess running this module instead of ``automl_local``."""
 
     def __init__(self, data_dir: Path, *, hold_seconds: float, extra_args: list[str]) -> None:
         super().__init__(data_dir, extra_args=extra_args)

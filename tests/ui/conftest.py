@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_automl.local.dagtest import airflow_env, run_dag_test
-from airflow_provider_automl.local.process import LocalBackendProcess, free_port
+from airflow_provider_automl.dagtest import airflow_env, run_dag_test
+from automl_local.process import LocalBackendProcess, free_port
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "example_dags"
 DAG_ID = "example_automl_tabular"

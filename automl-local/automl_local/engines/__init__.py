@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow_provider_automl.local.engines.base import Engine
-from airflow_provider_automl.local.spec import TABULAR, TEXT_CLASSIFICATION, TIME_SERIES, JobSpec
+from automl_local.engines.base import Engine
+from automl_local.spec import TABULAR, TEXT_CLASSIFICATION, TIME_SERIES, JobSpec
 
 
 def build_engine(spec: JobSpec, train: Any, validation: Any, *, data_bytes: int) -> Engine:
     """Analyse the data for the job; raises EngineDataError when it does not fit."""
     if spec.problem_config_name == TABULAR:
-        from airflow_provider_automl.local.engines.tabular import TabularEngine
+        from automl_local.engines.tabular import TabularEngine
 
         return TabularEngine(spec=spec, train=train, validation=validation, data_bytes=data_bytes)
     if spec.problem_config_name == TIME_SERIES:
-        from airflow_provider_automl.local.engines.timeseries import TimeSeriesEngine
+        from automl_local.engines.timeseries import TimeSeriesEngine
 
         return TimeSeriesEngine(spec=spec, train=train, validation=validation)
     if spec.problem_config_name == TEXT_CLASSIFICATION:
-        from airflow_provider_automl.local.engines.text import TextEngine
+        from automl_local.engines.text import TextEngine
 
         return TextEngine(spec=spec, train=train, validation=validation)
     raise ValueError(f"No engine for problem type {spec.problem_config_name!r}")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import BUCKET, ROLE_ARN, unique
+from tests.conftest import BUCKET, ROLE_ARN, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -97,14 +97,14 @@ def test_time_series_job_forecasts_with_quantiles(
 
     history = tmp_path / "history.csv"
     frame.to_csv(history, index=False)
-    import airflow_provider_automl
+    import automl_local
 
-    root = str(Path(airflow_provider_automl.__file__).resolve().parents[1])
+    root = str(Path(automl_local.__file__).resolve().parents[1])
     result = subprocess.run(
         [
             sys.executable,
             "-m",
-            "airflow_provider_automl.local",
+            "automl_local",
             "predict",
             "--endpoint-url",
             local_backend.url,

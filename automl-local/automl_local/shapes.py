@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Any
 
-from airflow_provider_automl.local.errors import ValidationError
+from automl_local.errors import ValidationError
 
 
 @functools.lru_cache(maxsize=1)
@@ -18,6 +18,12 @@ def service_model() -> Any:
     import botocore.session
 
     return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@functools.lru_cache(maxsize=1)
+def known_actions() -> frozenset[str]:
+    """Every operation of botocore's SageMaker model: anything else is UnknownOperationException."""
+    return frozenset(service_model().operation_names)
 
 
 def input_shape(action: str) -> Any:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from airflow_provider_automl.local.artifacts import read_manifest, unpack
-from airflow_provider_automl.local.data import LOCAL_KEY, split_uri
+from automl_local.artifacts import read_manifest, unpack
+from automl_local.data import LOCAL_KEY, split_uri
 
 
 def _candidate(containers: list[dict[str, Any]]) -> list[str]:
@@ -56,7 +56,7 @@ def _from_endpoint(args: argparse.Namespace) -> tuple[list[str], Any]:
 def _from_data_dir(args: argparse.Namespace) -> tuple[list[str], Any]:
     import json
 
-    from airflow_provider_automl.local.api import AutoMLApi
+    from automl_local.api import AutoMLApi
 
     path = args.data_dir / "jobs" / f"{args.job}.json"
     if not path.is_file():

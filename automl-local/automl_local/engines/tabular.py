@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from airflow_provider_automl.local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
-from airflow_provider_automl.local.spec import (
+from automl_local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
+from automl_local.spec import (
     BINARY,
     ENSEMBLING_ALGORITHMS,
     HPO_ALGORITHMS,

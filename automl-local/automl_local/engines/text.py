@@ -16,13 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from airflow_provider_automl.local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
-from airflow_provider_automl.local.engines.tabular import (
+from automl_local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
+from automl_local.engines.tabular import (
     DEFAULT_VALIDATION_FRACTION,
     SEED,
     classification_metrics,
 )
-from airflow_provider_automl.local.spec import BINARY, MULTICLASS, TEXT_METRICS, JobSpec
+from automl_local.spec import BINARY, MULTICLASS, TEXT_METRICS, JobSpec
 
 MIN_ROWS = 20
 PIPELINES = ("tfidf-logreg", "tfidf-sgd", "char-tfidf-logreg", "tfidf-complementnb")

@@ -6,23 +6,33 @@ header decides the route; S3 and every other SageMaker action reach moto's WSGI 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_automl.local.api import AUTOML_ACTIONS, AutoMLApi
-from airflow_provider_automl.local.data import S3
-from airflow_provider_automl.local.errors import ApiError, InternalError, ValidationError
-from airflow_provider_automl.local.faults import FaultInjector, FaultSettings
-from airflow_provider_automl.local.jobs import ArtifactWriter, JobRunner
-from airflow_provider_automl.local.store import JobStore
+from automl_local.api import AutoMLApi
+from automl_local.data import S3
+from automl_local.errors import (
+    ApiError,
+    InternalError,
+    UnknownOperationError,
+    ValidationError,
+    error_from,
+)
+from automl_local.faults import FaultInjector, FaultSettings
+from automl_local.jobs import ArtifactWriter, JobRunner
+from automl_local.moto_fixes import fix_moto_output
+from automl_local.shapes import known_actions
+from automl_local.store import JobStore
 
-log = logging.getLogger("airflow_provider_automl.local")
+log = logging.getLogger("automl_local")
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 HEALTH_PATH = "/automl-local/health"
@@ -50,24 +60,26 @@ class LocalBackendApp:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if environ.get("REQUEST_METHOD") == "POST" and target.startswith("SageMaker."):
-            action = target.split(".", 1)[1]
-            if action in AUTOML_ACTIONS:
-                return self._automl(action, environ, start_response)
+            return self._sagemaker(target.split(".", 1)[1], environ, start_response)
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._respond(start_response, "200 OK", {"status": "ok"})
         return self.moto_app(environ, start_response)  # type: ignore[no-any-return]
 
-    def _automl(self, action: str, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def _sagemaker(self, action: str, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        """Every SageMaker call ends here: ours, moto's, or an AWS JSON error; never HTML or S3 XML."""
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
-            raw = environ["wsgi.input"].read(length) if length else b"{}"
+            raw = environ["wsgi.input"].read(length) if length else b""
             try:
                 body = json.loads(raw or b"{}")
             except ValueError:
                 raise ValidationError(f"The request body of {action} is not valid JSON.") from None
-            self.faults.before(action)
-            result = self.api.handle(action, body)
-            return self._respond(start_response, "200 OK", result)
+            if self.api.handles(action, body):
+                self.faults.before(action)
+                return self._respond(start_response, "200 OK", self.api.handle(action, body))
+            if action not in known_actions():
+                raise UnknownOperationError(f"Unknown operation {action!r} for service SageMaker.")
+            return self._moto_sagemaker(action, raw, environ, start_response)
         except ApiError as err:
             return self._error(start_response, err)
         except Exception as err:  # never let a bug take the connection down without an AWS-shaped answer
@@ -75,6 +87,45 @@ class LocalBackendApp:
             return self._error(
                 start_response, InternalError(f"Internal error in the local AutoML backend: {err!r}")
             )
+
+    def _moto_sagemaker(
+        self, action: str, raw: bytes, environ: dict[str, Any], start_response: Any
+    ) -> Iterable[bytes]:
+        """Hand a SageMaker call to moto, then make its answer one a real client accepts."""
+        replay = dict(environ)
+        replay["wsgi.input"] = io.BytesIO(raw)
+        replay["CONTENT_LENGTH"] = str(len(raw))
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        chunks = self.moto_app(replay, capture)
+        try:
+            data = b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        code = int(str(captured.get("status", "500")).split(" ", 1)[0])
+        try:
+            payload = json.loads(data or b"{}")
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            # moto answered HTML (an unimplemented action, a crash) or something that is not JSON.
+            if code < 400:
+                raise UnknownOperationError(
+                    f"The local backend does not emulate SageMaker {action!r} (moto answered "
+                    f"HTTP {code} without a JSON body)."
+                )
+            raise InternalError(f"The local backend could not answer SageMaker {action!r} (HTTP {code}).")
+        if code >= 400:
+            kind = str(payload.get("__type") or payload.get("code") or "InternalFailure").rsplit("#", 1)[-1]
+            message = str(payload.get("message") or payload.get("Message") or f"{action} failed.")
+            return self._error(start_response, error_from(kind, message, 400 if code < 500 else 500))
+        return self._respond(start_response, "200 OK", fix_moto_output(action, payload))
 
     @staticmethod
     def _respond(
@@ -91,7 +142,7 @@ class LocalBackendApp:
         return [data]
 
     def _error(self, start_response: Any, err: ApiError) -> list[bytes]:
-        reason = {400: "Bad Request", 500: "Internal Server Error"}.get(err.status, "Error")
+        reason = HTTPStatus(err.status).phrase if err.status in HTTPStatus._value2member_map_ else "Error"
         return self._respond(
             start_response, f"{err.status} {reason}", err.body(), [("x-amzn-ErrorType", f"{err.code}:")]
         )
@@ -99,7 +150,7 @@ class LocalBackendApp:
 
 def _warm_up() -> None:
     """Import the ML libraries in the background, so the first job does not wait for them."""
-    from airflow_provider_automl.local.shapes import service_model
+    from automl_local.shapes import service_model
 
     service_model()
     try:
@@ -108,7 +159,7 @@ def _warm_up() -> None:
         import sklearn.linear_model
         import sklearn.neural_network  # noqa: F401
 
-        import airflow_provider_automl.local.engines.tabular  # noqa: F401
+        import automl_local.engines.tabular  # noqa: F401
     except ImportError:  # a job will report what is missing
         pass
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import BUCKET, ROLE_ARN, tabular_v1_request, tabular_v2_request, unique
+from tests.conftest import BUCKET, ROLE_ARN, tabular_v1_request, tabular_v2_request, unique
 
 pytestmark = pytest.mark.integration
 

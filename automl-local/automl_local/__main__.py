@@ -1,7 +1,7 @@
 """Command line: ``serve`` the local AutoML backend, or ``predict`` with a trained candidate.
 
-python -m airflow_provider_automl.local serve --host 127.0.0.1 --port 8080 --data-dir .automl-local
-python -m airflow_provider_automl.local predict --endpoint-url http://127.0.0.1:8080 --job NAME --input x.csv
+python -m automl_local serve --host 127.0.0.1 --port 8080 --data-dir .automl-local
+python -m automl_local predict --endpoint-url http://127.0.0.1:8080 --job NAME --input x.csv
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from airflow_provider_automl.local.faults import LATENCY_ENV, THROTTLE_ENV, FaultSettings
+from automl_local.faults import LATENCY_ENV, THROTTLE_ENV, FaultSettings
 
 READY_LINE = "AutoML local backend ready at {url}"
 
@@ -92,7 +92,7 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"automl-local: {err}", file=sys.stderr)
         return 2
-    from airflow_provider_automl.local.server import BackendSettings, LocalBackend
+    from automl_local.server import BackendSettings, LocalBackend
 
     settings = BackendSettings(
         data_dir=args.data_dir,
@@ -110,7 +110,7 @@ def serve(args: argparse.Namespace) -> int:
     backend.start()
     print(READY_LINE.format(url=backend.url), flush=True)
     stop.wait()
-    logging.getLogger("airflow_provider_automl.local").info("stopping")
+    logging.getLogger("automl_local").info("stopping")
     backend.stop()
     sys.stdout.flush()
     sys.stderr.flush()
@@ -122,7 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    from airflow_provider_automl.local.predict import run_predict
+    from automl_local.predict import run_predict
 
     return run_predict(args)
 

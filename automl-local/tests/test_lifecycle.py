@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import BUCKET, tabular_v1_request, tabular_v2_request, unique
+from tests.conftest import BUCKET, tabular_v1_request, tabular_v2_request, unique
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +138,7 @@ def test_restart_keeps_finished_jobs_and_fails_interrupted_ones(extra_backend, t
         [
             sys.executable,
             "-m",
-            "airflow_provider_automl.local",
+            "automl_local",
             "predict",
             "--data-dir",
             str(data_dir),
@@ -161,9 +161,9 @@ def _env() -> dict[str, str]:
     import os
     from pathlib import Path
 
-    import airflow_provider_automl
+    import automl_local
 
-    root = str(Path(airflow_provider_automl.__file__).resolve().parents[1])
+    root = str(Path(automl_local.__file__).resolve().parents[1])
     return {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p),

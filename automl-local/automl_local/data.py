@@ -11,7 +11,7 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_automl.local.spec import PARQUET, Channel
+from automl_local.spec import PARQUET, Channel
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -18,14 +18,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_automl.local import candidates as cand
-from airflow_provider_automl.local.artifacts import notebook, pack
-from airflow_provider_automl.local.data import S3, DataError, read_channel, split_uri
-from airflow_provider_automl.local.engines.base import EngineDataError, TrainedModel
-from airflow_provider_automl.local.spec import JobSpec
-from airflow_provider_automl.local.store import JobStore, Record, now
+from automl_local import candidates as cand
+from automl_local.artifacts import notebook, pack
+from automl_local.data import S3, DataError, read_channel, split_uri
+from automl_local.engines.base import EngineDataError, TrainedModel
+from automl_local.spec import JobSpec
+from automl_local.store import JobStore, Record, now
 
-log = logging.getLogger("airflow_provider_automl.local")
+log = logging.getLogger("automl_local")
 
 
 class _Shutdown(Exception):
@@ -176,7 +176,7 @@ class JobRunner:
         log.info("job %s: %s (%s)%s", name, status, secondary, f": {reason}" if reason else "")
 
     def _execute(self, name: str, spec: JobSpec, ctx: RunContext) -> None:
-        from airflow_provider_automl.local.engines import build_engine
+        from automl_local.engines import build_engine
 
         s3 = self.s3_factory()
         writer = ArtifactWriter(s3=s3, mirror_dir=self.store.artifacts_dir)

@@ -8,7 +8,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from airflow_provider_automl.local.errors import ThrottlingError
+from automl_local.errors import ThrottlingError
 
 THROTTLE_ENV = "AUTOML_LOCAL_THROTTLE_RATE"
 LATENCY_ENV = "AUTOML_LOCAL_LATENCY_MS"

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from airflow_provider_automl.local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
-from airflow_provider_automl.local.spec import TIME_SERIES_ALGORITHMS, TIME_SERIES_METRICS, JobSpec
+from automl_local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
+from automl_local.spec import TIME_SERIES_ALGORITHMS, TIME_SERIES_METRICS, JobSpec
 
 TRAINED = {"arima": "AutoARIMA", "ets": "AutoETS", "npts": "SeasonalNaive"}
 SEASONS = {"min": 60, "H": 24, "D": 7, "W": 52, "M": 12, "Y": 1}

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.integration.conftest import BUCKET, ROLE_ARN, unique
+from tests.conftest import BUCKET, ROLE_ARN, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import tabular_v1_request, tabular_v2_request, unique
+from tests.conftest import tabular_v1_request, tabular_v2_request, unique
 
 pytestmark = pytest.mark.integration
 

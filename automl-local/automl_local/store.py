@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from airflow_provider_automl.local.errors import ResourceInUseError
+from automl_local.errors import ResourceInUseError
 
 Record = dict[str, Any]
 

@@ -28,7 +28,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class LocalBackendProcess:
-    """Starts ``python -m airflow_provider_automl.local serve`` on a free port and waits until it is ready."""
+    """Starts ``python -m automl_local serve`` on a free port and waits until it is ready."""
 
     def __init__(
         self,
@@ -54,7 +54,7 @@ class LocalBackendProcess:
         command = [
             sys.executable,
             "-m",
-            "airflow_provider_automl.local",
+            "automl_local",
             "serve",
             "--host",
             "127.0.0.1",
@@ -66,7 +66,7 @@ class LocalBackendProcess:
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         # Importable even when the package is not installed (a source checkout on sys.path).
-        root = str(Path(__file__).resolve().parents[2])
+        root = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env

@@ -7,7 +7,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.integration.conftest import BUCKET
+from tests.conftest import BUCKET
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +54,7 @@ def test_flags_set_a_partial_throttle_rate(extra_backend):
 
 
 def test_invalid_fault_settings_refuse_to_start(tmp_path):
-    from airflow_provider_automl.local.process import LocalBackendProcess
+    from automl_local.process import LocalBackendProcess
 
     with pytest.raises(RuntimeError, match="throttle rate"):
         LocalBackendProcess(tmp_path, extra_args=["--throttle-rate", "2"]).start()

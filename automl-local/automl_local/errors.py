@@ -50,3 +50,11 @@ class InternalError(ApiError):
 class UnknownOperationError(ApiError):
     code = "UnknownOperationException"
     status = 400
+
+
+def error_from(code: str, message: str, status: int) -> ApiError:
+    """An ApiError with a code given at run time (e.g. relayed from moto)."""
+    err = ApiError(message)
+    err.code = code
+    err.status = status
+    return err

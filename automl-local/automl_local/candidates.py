@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from airflow_provider_automl.local.spec import MINIMIZED_METRICS, metric_type
+from automl_local.spec import MINIMIZED_METRICS, metric_type
 
 SKLEARN_AUTOML_IMAGE = "683313688378.dkr.ecr.{region}.amazonaws.com/sagemaker-sklearn-automl:2.5-1-cpu-py3"
 ALGORITHM_IMAGES = {

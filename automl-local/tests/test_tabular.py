@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import BUCKET, tabular_v1_request, tabular_v2_request, unique
+from tests.conftest import BUCKET, tabular_v1_request, tabular_v2_request, unique
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -103,7 +103,7 @@ def test_ensembling_binary_job_trains_real_candidates(
         [
             sys.executable,
             "-m",
-            "airflow_provider_automl.local",
+            "automl_local",
             "predict",
             "--endpoint-url",
             local_backend.url,
@@ -126,9 +126,9 @@ def test_ensembling_binary_job_trains_real_candidates(
 
 
 def _pythonpath() -> dict[str, str]:
-    import airflow_provider_automl
+    import automl_local
 
-    root = str(Path(airflow_provider_automl.__file__).resolve().parents[1])
+    root = str(Path(automl_local.__file__).resolve().parents[1])
     return {"PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH", "")) if p)}
 
 

@@ -10,7 +10,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_provider_automl.local.errors import ValidationError
+from automl_local.errors import ValidationError
 
 TABULAR = "Tabular"
 TIME_SERIES = "TimeSeriesForecasting"

@@ -10,17 +10,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from airflow_provider_automl.local import candidates as cand
-from airflow_provider_automl.local.errors import (
+from automl_local import candidates as cand
+from automl_local.errors import (
     ResourceLimitExceededError,
     ResourceNotFoundError,
     UnknownOperationError,
     ValidationError,
 )
-from airflow_provider_automl.local.jobs import JobRunner
-from airflow_provider_automl.local.shapes import validate_request
-from airflow_provider_automl.local.spec import TEXT_CLASSIFICATION, JobSpec, v1_view, v2_view
-from airflow_provider_automl.local.store import JobStore, Record, now
+from automl_local.jobs import JobRunner
+from automl_local.shapes import validate_request
+from automl_local.spec import TEXT_CLASSIFICATION, JobSpec, v1_view, v2_view
+from automl_local.store import JobStore, Record, now
 
 AUTOML_ACTIONS = (
     "CreateAutoMLJob",
@@ -51,6 +51,10 @@ class AutoMLApi:
             "ListAutoMLJobs": self.list_jobs,
             "StopAutoMLJob": self.stop,
         }
+
+    def handles(self, action: str, body: Any) -> bool:
+        """True when this API answers ``action`` (with this body); everything else goes to moto."""
+        return action in self._handlers
 
     def handle(self, action: str, body: Any) -> dict[str, Any]:
         handler = self._handlers.get(action)
