@@ -3,6 +3,17 @@
 from __future__ import annotations
 
 
+SHOWN_VALUE_CHARS = 200
+
+
+def show(value: object, limit: int = SHOWN_VALUE_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters: error messages never echo a client's megabytes."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text)} characters)"
+
+
 class ApiError(Exception):
     """An error answered to the client with an AWS error code and HTTP status."""
 
