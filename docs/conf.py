@@ -58,7 +58,14 @@ html_title = f"airflow-provider-automl {release}"
 
 # Pages written by other parts of the project: listed in the toctree when present. Set
 # AUTOML_DOCS_REQUIRE_ALL=1 (CI, once they all exist) to make a missing one an error.
-OPTIONAL_PAGES = ("local-backend", "benchmarks", "reliability", "system-test")
+OPTIONAL_PAGES = (
+    "local-backend",
+    "local-security",
+    "local-clients",
+    "benchmarks",
+    "reliability",
+    "system-test",
+)
 TOCTREE_MARKER = "<!-- optional-pages -->"
 
 
