@@ -1,7 +1,7 @@
 """Command line: ``serve`` the local AutoML backend, or ``predict`` with a trained candidate.
 
 python -m automl_local serve --host 127.0.0.1 --port 8080 --data-dir .automl-local
-python -m automl_local predict --endpoint-url http://127.0.0.1:8080 --job NAME --input x.csv
+python -m automl_local predict --data-dir .automl-local --job NAME --input x.csv
 """
 
 from __future__ import annotations
@@ -59,10 +59,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="INFO")
 
-    predict = commands.add_parser("predict", help="predict a CSV with a candidate's model.tar.gz")
-    source = predict.add_mutually_exclusive_group(required=True)
-    source.add_argument("--endpoint-url", help="URL of a running local backend")
-    source.add_argument("--data-dir", type=Path, help="data dir of a (stopped) local backend")
+    predict = commands.add_parser(
+        "predict",
+        help="predict a CSV with a candidate's model.tar.gz (signed by the backend, or refused)",
+        description="Predict a CSV with a candidate's model. Only artifacts signed with the backend's key "
+        "(<data-dir>/signing.key) are loaded: a model.tar.gz uploaded or changed by an S3 client is refused.",
+    )
+    predict.add_argument(
+        "--data-dir",
+        type=Path,
+        required=True,
+        help="the backend's data dir: its signing key is read from there, and so are the job and its "
+        "artifacts unless --endpoint-url is given",
+    )
+    predict.add_argument(
+        "--endpoint-url",
+        help="URL of the running backend: read the job and artifacts through it instead of the data dir",
+    )
     predict.add_argument("--job", required=True, help="AutoML job name")
     predict.add_argument("--candidate", help="candidate name (default: the job's BestCandidate)")
     predict.add_argument(
@@ -119,12 +132,18 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    from automl_local.predict import run_predict
+    from automl_local.signing import SigningKeyError
 
-    return run_predict(args)
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return serve(args)
+        from automl_local.predict import run_predict
+
+        return run_predict(args)
+    except SigningKeyError as err:  # an unsafe key file: refuse to start, say which file and why
+        print(f"automl-local: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from automl_local import candidates as cand
 from automl_local.artifacts import notebook, pack
 from automl_local.data import S3, DataError, read_channel, split_uri
 from automl_local.engines.base import EngineDataError, TrainedModel
+from automl_local.paths import UnsafePathError, mirror_path, mirrored_object
 from automl_local.spec import JobSpec
 from automl_local.store import JobStore, Record, now
 
@@ -33,16 +34,19 @@ class _Shutdown(Exception):
 
 
 class ArtifactWriter:
-    """Writes to the local S3 and mirrors each object under the data dir, so a restart can restore it."""
+    """Writes to the local S3 and mirrors each object under the data dir, so a restart can restore it.
+
+    The mirror path is checked before anything is written: an object that would land outside
+    ``mirror_dir`` is written nowhere (UnsafePathError).
+    """
 
     def __init__(self, *, s3: S3, mirror_dir: Path) -> None:
         self.s3 = s3
         self.mirror_dir = mirror_dir
 
     def write(self, uri: str, body: bytes) -> None:
+        path = mirror_path(self.mirror_dir, *split_uri(uri))
         self.s3.put(uri, body)
-        bucket, key = split_uri(uri)
-        path = self.mirror_dir / bucket / key
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(body)
 
@@ -52,8 +56,11 @@ class ArtifactWriter:
         if not self.mirror_dir.is_dir():
             return count
         for path in sorted(p for p in self.mirror_dir.rglob("*") if p.is_file()):
-            relative = path.relative_to(self.mirror_dir).as_posix()
-            bucket, _, key = relative.partition("/")
+            try:
+                bucket, key = mirrored_object(self.mirror_dir, path)
+            except UnsafePathError as err:  # a file someone else put there (or a symlink out): skip it
+                log.warning("not restoring %s", err)
+                continue
             self.s3.put(f"s3://{bucket}/{key}", path.read_bytes())
             count += 1
         return count
@@ -266,7 +273,11 @@ class JobRunner:
                 if not dpp_written and trained.preprocessor is not None:
                     writer.write(
                         where["data_processor"],
-                        pack(trained.preprocessor, {"kind": "data-processing", "job": spec.name}),
+                        pack(
+                            trained.preprocessor,
+                            {"kind": "data-processing", "job": spec.name},
+                            key=self.store.signing_key,
+                        ),
                     )
                     dpp_written = True
                 self._write_candidate_artifacts(writer, spec, engine, candidate, plan, trained, where)
@@ -370,7 +381,7 @@ class JobRunner:
             "hyperparameters": plan.hyperparameters,
             "target": spec.target,
         }
-        writer.write(where["model"], pack(trained.model, manifest))
+        writer.write(where["model"], pack(trained.model, manifest, key=self.store.signing_key))
         explanation = trained.explanation or {"note": "this model type has no feature importances"}
         writer.write(
             f"{where['explainability']}/explanations.json", json.dumps(explanation, indent=1).encode()

@@ -1,102 +1,132 @@
-"""Load a candidate's model.tar.gz and predict a CSV: proof that the candidates are real models."""
+"""Predict a CSV with a candidate's model.tar.gz: proof that the candidates are real models.
+
+The model is loaded only when it carries the signature of the backend whose data dir is
+``--data-dir`` (its key is there); the job and artifacts come from the running backend
+(``--endpoint-url``) or from that data dir.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
-from pathlib import Path
 from typing import Any
 
-import pandas as pd
+from automl_local.artifacts import MAX_ARTIFACT_BYTES, UntrustedArtifactError
+from automl_local.data import LOCAL_KEY, DataError, split_uri
+from automl_local.models import Fetch, load_candidate, mirror_fetch
+from automl_local.paths import UnsafePathError
+from automl_local.signing import SigningKeyError, load_key
+from automl_local.store import ARTIFACTS_DIR, JOBS_DIR, job_file
 
-from automl_local.artifacts import read_manifest, unpack
-from automl_local.data import LOCAL_KEY, split_uri
+JOB_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}")
+CANDIDATE_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,63}")
 
 
-def _candidate(containers: list[dict[str, Any]]) -> list[str]:
-    return [c["ModelDataUrl"] for c in containers if c.get("ModelDataUrl")]
+class PredictError(Exception):
+    """What the user is told, one line, exit code 1."""
 
 
-def _from_endpoint(args: argparse.Namespace) -> tuple[list[str], Any]:
+def _check_names(args: argparse.Namespace) -> None:
+    # Refused before anything is read: these names reach file paths and API calls.
+    if not JOB_NAME.fullmatch(args.job):
+        raise PredictError(
+            f"--job {args.job!r} is not an AutoML job name (1-32 letters, digits and hyphens, "
+            "starting and ending with a letter or digit)"
+        )
+    if args.candidate is not None and not CANDIDATE_NAME.fullmatch(args.candidate):
+        raise PredictError(
+            f"--candidate {args.candidate!r} is not a candidate name (1-64 letters, digits and hyphens, "
+            "starting and ending with a letter or digit)"
+        )
+
+
+def _from_endpoint(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], Fetch]:
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    sagemaker = boto3.client(
-        "sagemaker",
-        endpoint_url=args.endpoint_url,
-        region_name=args.region,
-        aws_access_key_id=LOCAL_KEY,
-        aws_secret_access_key=LOCAL_KEY,
-    )
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=args.endpoint_url,
-        region_name=args.region,
-        aws_access_key_id=LOCAL_KEY,
-        aws_secret_access_key=LOCAL_KEY,
-    )
-    if args.candidate:
-        found = sagemaker.list_candidates_for_auto_ml_job(
-            AutoMLJobName=args.job, CandidateNameEquals=args.candidate
-        )["Candidates"]
-        if not found:
-            raise SystemExit(f"automl-local: no candidate {args.candidate!r} in job {args.job!r}")
-        candidate = found[0]
-    else:
-        candidate = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=args.job).get("BestCandidate")
-        if candidate is None:
-            raise SystemExit(f"automl-local: job {args.job!r} has no BestCandidate yet")
+    kwargs: dict[str, Any] = {
+        "endpoint_url": args.endpoint_url,
+        "region_name": args.region,
+        "aws_access_key_id": LOCAL_KEY,
+        "aws_secret_access_key": LOCAL_KEY,
+    }
+    sagemaker, s3 = boto3.client("sagemaker", **kwargs), boto3.client("s3", **kwargs)
+    try:
+        job = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=args.job)
+        if args.candidate:
+            found = sagemaker.list_candidates_for_auto_ml_job(
+                AutoMLJobName=job["AutoMLJobName"], CandidateNameEquals=args.candidate
+            )["Candidates"]
+            entry = found[0] if found else None
+        else:
+            entry = job.get("BestCandidate")
+    except (BotoCoreError, ClientError) as err:
+        raise PredictError(f"the backend at {args.endpoint_url} answered: {err}") from None
+    if entry is None:
+        raise PredictError(f"no candidate {args.candidate or '(best)'} in job {args.job!r} yet")
 
-    def fetch(uri: str) -> bytes:
-        bucket, key = split_uri(uri)
-        return bytes(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+    def fetch(url: str) -> bytes:
+        bucket, key = split_uri(url)
+        try:
+            found = s3.get_object(Bucket=bucket, Key=key)
+            size = found["ContentLength"]
+            if size > MAX_ARTIFACT_BYTES:
+                raise UntrustedArtifactError(
+                    f"refusing to load {url}: it has {size} bytes, over {MAX_ARTIFACT_BYTES}"
+                )
+            return bytes(found["Body"].read())
+        except (BotoCoreError, ClientError) as err:
+            raise PredictError(f"cannot read {url}: {err}") from None
 
-    return _candidate(list(candidate.get("InferenceContainers", []))), fetch  # type: ignore[arg-type]
+    return dict(job), dict(entry), fetch
 
 
-def _from_data_dir(args: argparse.Namespace) -> tuple[list[str], Any]:
-    import json
-
+def _from_data_dir(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any], Fetch]:
     from automl_local.api import AutoMLApi
 
-    path = args.data_dir / "jobs" / f"{args.job}.json"
+    path = job_file(args.data_dir / JOBS_DIR, args.job)
     if not path.is_file():
-        raise SystemExit(f"automl-local: job {args.job!r} not found under {args.data_dir}")
+        raise PredictError(f"job {args.job!r} not found in {args.data_dir / JOBS_DIR}")
     record = json.loads(path.read_text())
     if args.candidate:
         entry = next((c for c in record["Candidates"] if c["CandidateName"] == args.candidate), None)
     else:
         entry = AutoMLApi.best_candidate(record)
     if entry is None:
-        raise SystemExit(f"automl-local: no such candidate in job {args.job!r}")
-
-    def fetch(uri: str) -> bytes:
-        bucket, key = split_uri(uri)
-        return (Path(args.data_dir) / "artifacts" / bucket / key).read_bytes()
-
-    return _candidate(entry.get("InferenceContainers", [])), fetch
+        raise PredictError(f"no candidate {args.candidate or '(best)'} in job {args.job!r}")
+    return record, entry, mirror_fetch(args.data_dir / ARTIFACTS_DIR)
 
 
-def load_candidate_model(urls: list[str], fetch: Any) -> tuple[Any, dict[str, Any]]:
-    """The container artifact holding the whole model (HPO candidates also ship a data-processing one)."""
-    for url in dict.fromkeys(urls):
-        body = fetch(url)
-        if read_manifest(body).get("kind") == "model":
-            return unpack(body)
-    raise SystemExit("automl-local: none of the candidate's containers holds a local-backend model")
+def _predict(args: argparse.Namespace) -> None:
+    _check_names(args)
+    key = load_key(args.data_dir)
+    record, entry, fetch = _from_endpoint(args) if args.endpoint_url else _from_data_dir(args)
+    loaded = load_candidate(record, entry, key=key, fetch=fetch)
+    import pandas as pd
 
-
-def run_predict(args: argparse.Namespace) -> int:
-    urls, fetch = _from_endpoint(args) if args.endpoint_url else _from_data_dir(args)
-    model, manifest = load_candidate_model(urls, fetch)
-    frame = pd.read_csv(args.input)
-    predictions = model.predict(frame)
+    predictions = loaded.model.predict(pd.read_csv(args.input))
+    manifest = loaded.manifest
     print(
         f"# candidate {manifest['candidate']} ({manifest['model']}), validation "
         f"{manifest['objective_metric']}={manifest['validation_metrics'][manifest['objective_metric']]:.4f}",
         file=sys.stderr,
     )
-    if args.output:
-        predictions.to_csv(args.output, index=False)
-    else:
-        predictions.to_csv(sys.stdout, index=False)
+    predictions.to_csv(args.output if args.output else sys.stdout, index=False)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    try:
+        _predict(args)
+    except (
+        PredictError,
+        UntrustedArtifactError,
+        SigningKeyError,
+        UnsafePathError,
+        LookupError,
+        DataError,
+    ) as err:
+        print(f"automl-local: {err}", file=sys.stderr)
+        return 1
     return 0

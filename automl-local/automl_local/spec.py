@@ -10,7 +10,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from automl_local.errors import ValidationError
+from automl_local.errors import ValidationError, show
+from automl_local.paths import BUCKET_RULE, KEY_RULE, bucket_problem, key_problem
 
 TABULAR = "Tabular"
 TIME_SERIES = "TimeSeriesForecasting"
@@ -221,7 +222,8 @@ def _check(spec: JobSpec) -> None:
             f"Invalid DataSplitConfig.ValidationFraction: {spec.validation_fraction!r}. It cannot be set "
             "together with a 'validation' channel."
         )
-    for channel in spec.channels:
+    channels_field = "InputDataConfig" if spec.api_version == "v1" else "AutoMLJobInputDataConfig"
+    for index, channel in enumerate(spec.channels):
         if channel.s3_data_type == "AugmentedManifestFile":
             raise ValidationError(
                 f"Invalid S3DataType: 'AugmentedManifestFile' for channel {channel.channel_type!r}. "
@@ -232,6 +234,7 @@ def _check(spec: JobSpec) -> None:
             raise ValidationError(
                 f"Invalid S3Uri: {channel.s3_uri!r}. The local AutoML backend reads s3:// URIs."
             )
+        _check_s3_location(f"{channels_field}[{index}].DataSource.S3DataSource.S3Uri", channel.s3_uri)
         if channel.content_type is not None and channel.content_type.replace(" ", "") not in CONTENT_TYPES:
             raise ValidationError(
                 f"Invalid ContentType: {channel.content_type!r}. Allowed: {', '.join(CONTENT_TYPES)}."
@@ -240,6 +243,7 @@ def _check(spec: JobSpec) -> None:
         raise ValidationError(
             f"Invalid OutputDataConfig.S3OutputPath: {spec.output_path!r}. It must be an s3:// URI."
         )
+    _check_s3_location("OutputDataConfig.S3OutputPath", spec.output_path)
     metric = spec.objective_metric
     if spec.problem_config_name == TABULAR:
         if (
@@ -293,6 +297,16 @@ def _check(spec: JobSpec) -> None:
         raise ValidationError(
             f"Invalid AutoMLJobObjective.MetricName: {metric!r} for TextClassification. Allowed: Accuracy."
         )
+
+
+def _check_s3_location(field: str, uri: str) -> None:
+    """Refuse a bucket that breaks S3's naming rules, or a key the backend could not mirror to a path."""
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    problem, rule = bucket_problem(bucket), BUCKET_RULE
+    if problem is None:
+        problem, rule = key_problem(key, prefix=True), KEY_RULE
+    if problem is not None:
+        raise ValidationError(f"Invalid {field}: {show(uri)}: {problem}. {rule}.")
 
 
 # -- describe views ---------------------------------------------------------------------------------

@@ -17,8 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from automl_local.errors import ResourceInUseError
+from automl_local.paths import inside
+from automl_local.signing import SigningKey, load_or_create_key
 
 Record = dict[str, Any]
+
+JOBS_DIR = "jobs"  # <data-dir>/jobs/<name>.json
+ARTIFACTS_DIR = "artifacts"  # <data-dir>/artifacts/<bucket>/<key>: the copy of what the backend wrote to S3
 
 ACTIVE_STATUSES = frozenset({"InProgress", "Stopping"})
 INTERRUPTED_REASON = (
@@ -37,10 +42,12 @@ class JobStore:
 
     def __init__(self, *, data_dir: Path) -> None:
         self.data_dir = Path(data_dir)
-        self.jobs_dir = self.data_dir / "jobs"
-        self.artifacts_dir = self.data_dir / "artifacts"
+        self.jobs_dir = self.data_dir / JOBS_DIR
+        self.artifacts_dir = self.data_dir / ARTIFACTS_DIR
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         self.artifacts_dir.mkdir(parents=True, exist_ok=True)
+        # Signs every artifact the backend writes; raises SigningKeyError when the file is unsafe.
+        self.signing_key: SigningKey = load_or_create_key(self.data_dir)
         self._jobs: dict[str, Record] = {}
         self._lock = threading.RLock()
 
@@ -115,11 +122,13 @@ class JobStore:
         yield from names
 
     # -- files -------------------------------------------------------------------------------------
-    def job_artifacts_dir(self, name: str) -> Path:
-        return self.artifacts_dir / name
-
     def _persist(self, record: Record) -> None:
-        path = self.jobs_dir / f"{record['AutoMLJobName']}.json"
+        path = job_file(self.jobs_dir, record["AutoMLJobName"])
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
         os.replace(tmp, path)
+
+
+def job_file(jobs_dir: Path, name: str) -> Path:
+    """``jobs_dir/<name>.json``; a name that would lead elsewhere is refused (UnsafePathError)."""
+    return inside(jobs_dir, f"{name}.json")

@@ -129,7 +129,7 @@ def test_restart_keeps_finished_jobs_and_fails_interrupted_ones(extra_backend, t
     ]
     assert [s["AutoMLJobName"] for s in listed] == [finished, running]
 
-    # predict works from the data dir alone, without a running server
+    # predict works from the data dir alone (job, artifacts and signing key), without a running server
     second.stop()
     frame = load_breast_cancer(as_frame=True).frame.drop(columns="target").head(5)
     path = tmp_path / "rows.csv"

@@ -105,6 +105,8 @@ def test_ensembling_binary_job_trains_real_candidates(
             "-m",
             "automl_local",
             "predict",
+            "--data-dir",  # the backend's signing key is there
+            str(local_backend.data_dir),
             "--endpoint-url",
             local_backend.url,
             "--job",

@@ -106,6 +106,8 @@ def test_time_series_job_forecasts_with_quantiles(
             "-m",
             "automl_local",
             "predict",
+            "--data-dir",  # the backend's signing key is there
+            str(local_backend.data_dir),
             "--endpoint-url",
             local_backend.url,
             "--job",
