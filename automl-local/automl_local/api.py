@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -20,7 +21,9 @@ from automl_local.errors import (
 from automl_local.jobs import JobRunner
 from automl_local.shapes import validate_request
 from automl_local.spec import TEXT_CLASSIFICATION, JobSpec, v1_view, v2_view
+from automl_local.steps import STEP_ACTIONS, CandidateStepJobs
 from automl_local.store import JobStore, Record, now
+from automl_local.tags import TAG_ACTIONS, JobTags, check_new_tags, job_name_of
 
 AUTOML_ACTIONS = (
     "CreateAutoMLJob",
@@ -42,6 +45,8 @@ class AutoMLApi:
         self.runner = runner
         self.region = region
         self.max_active_jobs = max_active_jobs
+        self.tags = JobTags(store=store)
+        self.steps = CandidateStepJobs(store=store)
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "CreateAutoMLJob": lambda body: self.create(body, api_version="v1"),
             "CreateAutoMLJobV2": lambda body: self.create(body, api_version="v2"),
@@ -50,10 +55,22 @@ class AutoMLApi:
             "ListCandidatesForAutoMLJob": self.list_candidates,
             "ListAutoMLJobs": self.list_jobs,
             "StopAutoMLJob": self.stop,
+            "AddTags": self.tags.add_tags,
+            "ListTags": self.tags.list_tags,
+            "DeleteTags": self.tags.delete_tags,
+            **{action: functools.partial(self.steps.describe, action) for action in STEP_ACTIONS},
         }
 
     def handles(self, action: str, body: Any) -> bool:
-        """True when this API answers ``action`` (with this body); everything else goes to moto."""
+        """True when this API answers ``action`` (with this body); everything else goes to moto.
+
+        Tag actions are ours for automl-job ARNs only, step describes for names in a candidate's
+        CandidateSteps only; moto keeps every other resource.
+        """
+        if action in TAG_ACTIONS:
+            return isinstance(body, dict) and job_name_of(body.get("ResourceArn")) is not None
+        if action in STEP_ACTIONS:
+            return self.steps.find(action, body) is not None
         return action in self._handlers
 
     def handle(self, action: str, body: Any) -> dict[str, Any]:
@@ -68,6 +85,7 @@ class AutoMLApi:
     # -- create ------------------------------------------------------------------------------------
     def create(self, body: dict[str, Any], *, api_version: str) -> dict[str, Any]:
         spec = JobSpec.from_request(api_version, body)
+        check_new_tags(body.get("Tags") or [])
         if self.store.count_active() >= self.max_active_jobs:
             raise ResourceLimitExceededError(
                 f"The account-level service limit 'Maximum number of concurrent AutoML jobs' is "

@@ -54,14 +54,23 @@ def locations(output_path: str, job: str, candidate: str, *, label: str, kind: s
     }
     if kind == "hpo":
         found["model"] = f"{root}/tuning/{job}-dpp0-{label}/{candidate}/output/model.tar.gz"
-        found["data_processor"] = (
-            f"{root}/data-processor-models/{job}-dpp0-1-{digest(job)}/output/model.tar.gz"
-        )
+        found["data_processor"] = data_processor_uri(output_path, job)
     else:
         found["model"] = f"{root}/sagemaker-automl-candidates/model/{candidate}/model.tar.gz"
     if kind == "timeseries":
         found["backtest"] = f"{root}/backtest_results/{candidate}"
     return found
+
+
+def data_processor_uri(output_path: str, job: str) -> str:
+    """The model of the data-processing training step, shared by all candidates of an HPO job."""
+    step = step_names(job)["dpp_training"]
+    return f"{output_root(output_path, job)}/data-processor-models/{step}/output/model.tar.gz"
+
+
+def hpo_label(job: str, candidate: str) -> str:
+    """The label in an HPO candidate's name (the inverse of :func:`candidate_name`)."""
+    return candidate[len(job) + 1 :].rsplit("-", 2)[0]
 
 
 def job_artifacts(output_path: str, job: str, *, definitions: bool) -> dict[str, str]:
@@ -171,15 +180,27 @@ def steps(*, job: str, candidate: str, kind: str, region: str) -> list[dict[str,
             "CandidateStepName": name,
         }
 
-    tag = digest(job)
-    found = [step("ProcessingJob", "processing-job", f"{job}-db-1-{tag}")]
+    names = step_names(job)
+    found = [step("ProcessingJob", "processing-job", names["data_split"])]
     if kind == "hpo":
         found += [
-            step("TrainingJob", "training-job", f"{job}-dpp0-1-{tag}"),
-            step("TransformJob", "transform-job", f"{job}-dpp0-rpb-1-{tag}"),
+            step("TrainingJob", "training-job", names["dpp_training"]),
+            step("TransformJob", "transform-job", names["dpp_transform"]),
         ]
-    found.append(step("TrainingJob", "training-job", candidate if kind == "hpo" else f"{job}-t1-{tag}"))
+    found.append(step("TrainingJob", "training-job", candidate if kind == "hpo" else names["training"]))
     return found
+
+
+def step_names(job: str) -> dict[str, str]:
+    """Names of the step jobs candidates share. Every step name starts with ``<job>-`` (steps.py
+    relies on it to find the job of a step); an HPO candidate's own training job is named after it."""
+    tag = digest(job)
+    return {
+        "data_split": f"{job}-db-1-{tag}",
+        "dpp_training": f"{job}-dpp0-1-{tag}",
+        "dpp_transform": f"{job}-dpp0-rpb-1-{tag}",
+        "training": f"{job}-t1-{tag}",
+    }
 
 
 def metric_list(metrics: dict[str, float]) -> list[dict[str, Any]]:

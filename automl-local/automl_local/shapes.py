@@ -7,10 +7,38 @@ action-specific rule — required members, types, lengths, ranges, enums and pat
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
-from automl_local.errors import ValidationError
+import regex
+
+from automl_local.errors import ValidationError, show
+
+MAX_SHOWN_ERRORS = 20
+
+# Java's predefined classes are ASCII (no UNICODE_CHARACTER_CLASS); Python's are Unicode. Written out as
+# ranges, usable inside a class and, wrapped in [...], outside one.
+_JAVA_CLASSES = {
+    "d": "0-9",
+    "D": r"\x00-/:-\U0010ffff",
+    "w": "a-zA-Z0-9_",
+    "W": r"\x00-/:-@\[-\^`{-\U0010ffff",
+    "s": r" \t\n\x0b\f\r",
+    "S": r"\x00-\x08\x0e-\x1f!-\U0010ffff",
+}
+_JAVA_POSIX = {
+    "Lower": "a-z",
+    "Upper": "A-Z",
+    "ASCII": r"\x00-\x7f",
+    "Alpha": "a-zA-Z",
+    "Digit": "0-9",
+    "Alnum": "a-zA-Z0-9",
+    "Punct": r"!-/:-@\[-`{-~",
+    "XDigit": "0-9a-fA-F",
+    "Space": r" \t\n\x0b\f\r",
+}
+# Java writes a supplementary character as a UTF-16 surrogate pair of \u escapes.
+_SURROGATE_PAIR = regex.compile(r"\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", regex.IGNORECASE)
+_POSIX_ESCAPE = regex.compile(r"p\{(\w+)\}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,12 +54,77 @@ def known_actions() -> frozenset[str]:
     return frozenset(service_model().operation_names)
 
 
+@functools.cache
 def input_shape(action: str) -> Any:
     return service_model().operation_model(action).input_shape
 
 
+@functools.cache
 def output_shape(action: str) -> Any:
     return service_model().operation_model(action).output_shape
+
+
+def java_to_python(pattern: str) -> str:
+    """Translate a pattern of the service model (java.util.regex) into the ``regex`` module's dialect.
+
+    The model's patterns use Unicode properties (``\\p{L}``), POSIX classes (``\\p{Alnum}``), surrogate
+    pairs and Java's ASCII ``\\d \\w \\s`` and ``.``; each is rewritten to what Java would match.
+    """
+    pattern = _SURROGATE_PAIR.sub(
+        lambda m: "\\U%08x" % (0x10000 + ((int(m[1], 16) - 0xD800) << 10) + (int(m[2], 16) - 0xDC00)),
+        pattern,
+    )
+    out: list[str] = []
+    in_class = False
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            nxt = pattern[index + 1]
+            posix = _POSIX_ESCAPE.match(pattern, index + 1)
+            if nxt in _JAVA_CLASSES:
+                ranges = _JAVA_CLASSES[nxt]
+            elif posix and posix[1] in _JAVA_POSIX:
+                ranges = _JAVA_POSIX[posix[1]]
+                index = posix.end() - 2  # consumed below with the two escape characters
+            else:
+                out.append(pattern[index : index + 2])
+                index += 2
+                continue
+            out.append(ranges if in_class else f"[{ranges}]")
+            index += 2
+            continue
+        if in_class:
+            if char == "]" and out[-1] not in ("[", "[^"):
+                in_class = False
+            out.append(char)
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("[^", index):
+                out.append("[^")
+                index += 2
+                continue
+            out.append(char)
+        elif char == ".":
+            out.append(r"[^\n\r\x85\u2028\u2029]")  # Java's dot stops at every line terminator
+        else:
+            out.append(char)
+        index += 1
+    return "".join(out)
+
+
+@functools.cache
+def compiled_pattern(pattern: str) -> Any:
+    """The model's ``pattern`` compiled once, as Java's ``matches()`` would apply it (whole string)."""
+    return regex.compile(java_to_python(pattern))
+
+
+def matches(pattern: str, value: str) -> bool:
+    return compiled_pattern(pattern).fullmatch(value) is not None
+
+
+def _cut(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}..."
 
 
 def _lower_first(name: str) -> str:
@@ -46,7 +139,10 @@ def validate_request(action: str, params: Any) -> None:
     _walk(input_shape(action), params, "", errors)
     if errors:
         noun = "error" if len(errors) == 1 else "errors"
-        raise ValidationError(f"{len(errors)} validation {noun} detected: " + "; ".join(errors))
+        shown = errors[:MAX_SHOWN_ERRORS]
+        if len(errors) > len(shown):  # a huge bad list must not make a huge answer
+            shown.append(f"and {len(errors) - len(shown)} more")
+        raise ValidationError(f"{len(errors)} validation {noun} detected: " + "; ".join(shown))
 
 
 def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
@@ -55,7 +151,7 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
     where = f"at '{path}'" if path else ""
     if kind == "structure":
         if not isinstance(value, dict):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a structure")
+            _fail(errors, value, where, "Member must be a structure")
             return
         for name in shape.required_members:
             if name not in value or value[name] is None:
@@ -64,7 +160,7 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
         for name, member_value in value.items():
             if name not in shape.members:
                 errors.append(
-                    f"Unknown parameter {name!r} {where or 'in the request'}; allowed: "
+                    f"Unknown parameter {show(name)} {where or 'in the request'}; allowed: "
                     f"{', '.join(shape.members)}"
                 )
                 continue
@@ -75,7 +171,7 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
         return
     if kind == "list":
         if not isinstance(value, list):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a list")
+            _fail(errors, value, where, "Member must be a list")
             return
         _check_length(len(value), meta, value, where, errors)
         for index, item in enumerate(value):
@@ -83,71 +179,57 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
         return
     if kind == "map":
         if not isinstance(value, dict):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a map")
+            _fail(errors, value, where, "Member must be a map")
             return
         _check_length(len(value), meta, value, where, errors)
         for key, item in value.items():
             _walk(shape.key, key, f"{path}.key", errors)
-            _walk(shape.value, item, f"{path}.{key}", errors)
+            _walk(shape.value, item, f"{path}.{_cut(str(key))}", errors)
         return
     if kind == "string":
         if not isinstance(value, str):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a string")
+            _fail(errors, value, where, "Member must be a string")
             return
         _check_length(len(value), meta, value, where, errors)
         if shape.enum and value not in shape.enum:
-            errors.append(
-                f"Value {value!r} {where} failed to satisfy constraint: Member must satisfy enum value set: "
-                f"[{', '.join(shape.enum)}]"
-            )
+            _fail(errors, value, where, f"Member must satisfy enum value set: [{', '.join(shape.enum)}]")
         pattern = meta.get("pattern")
-        if pattern and not re.fullmatch(pattern, value):
-            errors.append(
-                f"Value {value!r} {where} failed to satisfy constraint: Member must satisfy regular "
-                f"expression pattern: {pattern}"
-            )
+        if pattern and not matches(pattern, value):
+            _fail(errors, value, where, f"Member must satisfy regular expression pattern: {pattern}")
         return
     if kind in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be an integer")
+            _fail(errors, value, where, "Member must be an integer")
             return
         _check_range(value, meta, where, errors)
         return
     if kind in ("float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a number")
+            _fail(errors, value, where, "Member must be a number")
             return
         _check_range(value, meta, where, errors)
         return
     if kind == "boolean":
         if not isinstance(value, bool):
-            errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a boolean")
+            _fail(errors, value, where, "Member must be a boolean")
         return
     if kind == "timestamp" and (isinstance(value, bool) or not isinstance(value, (int, float, str))):
-        errors.append(f"Value {value!r} {where} failed to satisfy constraint: Member must be a timestamp")
+        _fail(errors, value, where, "Member must be a timestamp")
+
+
+def _fail(errors: list[str], value: Any, where: str, constraint: str) -> None:
+    errors.append(f"Value {show(value)} {where} failed to satisfy constraint: {constraint}")
 
 
 def _check_length(length: int, meta: dict[str, Any], value: Any, where: str, errors: list[str]) -> None:
     if "min" in meta and length < meta["min"]:
-        errors.append(
-            f"Value {value!r} {where} failed to satisfy constraint: Member must have length greater than or "
-            f"equal to {meta['min']}"
-        )
+        _fail(errors, value, where, f"Member must have length greater than or equal to {meta['min']}")
     if "max" in meta and length > meta["max"]:
-        errors.append(
-            f"Value {value!r} {where} failed to satisfy constraint: Member must have length less than or "
-            f"equal to {meta['max']}"
-        )
+        _fail(errors, value, where, f"Member must have length less than or equal to {meta['max']}")
 
 
 def _check_range(value: float, meta: dict[str, Any], where: str, errors: list[str]) -> None:
     if "min" in meta and value < meta["min"]:
-        errors.append(
-            f"Value {value!r} {where} failed to satisfy constraint: Member must have value greater than or "
-            f"equal to {meta['min']}"
-        )
+        _fail(errors, value, where, f"Member must have value greater than or equal to {meta['min']}")
     if "max" in meta and value > meta["max"]:
-        errors.append(
-            f"Value {value!r} {where} failed to satisfy constraint: Member must have value less than or "
-            f"equal to {meta['max']}"
-        )
+        _fail(errors, value, where, f"Member must have value less than or equal to {meta['max']}")
