@@ -1,8 +1,8 @@
 """Checks that an answer is what botocore's output shape allows, on the raw JSON and on what boto3 parsed.
 
 Like test_responses.py's checks, but patterns are applied with Java's semantics (the model's dialect,
-e.g. ``\\p{L}`` in tag patterns), and a structure left empty counts as a problem: strict clients
-(sagemaker-core) reject ``VpcConfig: {}``.
+e.g. ``\\p{L}`` in tag patterns), and an optional structure left empty counts as a problem: AWS leaves
+such a member out, and strict clients (sagemaker-core) reject ``VpcConfig: {}``.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ def strict_problems(shape: Any, value: Any, path: str) -> list[str]:
     return problems
 
 
-def _walk(shape: Any, value: Any, path: str, problems: list[str]) -> None:
+def _walk(shape: Any, value: Any, path: str, problems: list[str], *, required: bool = True) -> None:
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
             problems.append(f"{path}: {value!r} is not a structure")
             return
-        if not value and path.count(".") > 0:
-            problems.append(f"{path}: empty structure")
+        if not value and not required:  # AWS leaves an unset optional structure out
+            problems.append(f"{path}: empty optional structure")
         for name in shape.required_members:
             if name not in value:
                 problems.append(f"{path}.{name}: required member missing")
@@ -36,7 +36,13 @@ def _walk(shape: Any, value: Any, path: str, problems: list[str]) -> None:
             if name not in shape.members:
                 problems.append(f"{path}.{name}: not in the output shape")
             else:
-                _walk(shape.members[name], item, f"{path}.{name}", problems)
+                _walk(
+                    shape.members[name],
+                    item,
+                    f"{path}.{name}",
+                    problems,
+                    required=name in shape.required_members,
+                )
     elif kind == "list":
         if not isinstance(value, list):
             problems.append(f"{path}: {value!r} is not a list")
