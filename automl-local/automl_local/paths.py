@@ -20,8 +20,9 @@ BUCKET_RULE = (
     "'--table-s3'"
 )
 KEY_RULE = (
-    "S3 keys here are '/'-separated names without empty ('//'), '.' or '..' segments, backslashes or "
-    "NUL characters, each name at most 255 bytes"
+    "The local backend mirrors S3 objects as files under its data dir, so S3 keys must be '/'-separated "
+    "names without empty ('//'), '.' or '..' segments, backslashes or NUL characters, each name at most "
+    "255 bytes"
 )
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")

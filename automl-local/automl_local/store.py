@@ -90,8 +90,8 @@ class JobStore:
                     f"{existing['AutoMLJobName']!r} (AutoML job names are unique case-insensitively and "
                     "cannot be reused)."
                 )
+            self._persist(record)  # first: a record that cannot be written is not created at all
             self._jobs[key] = record
-            self._persist(record)
 
     def get(self, name: str) -> Record | None:
         with self._lock:
