@@ -57,16 +57,17 @@ def _fix(shape: Any, value: Any, *, required: bool, name: str = "") -> Any:
     if kind == "list":
         if not isinstance(value, list):
             return value if required else _DROP
-        items = [_fix(shape.member, item, required=False) for item in value]
-        kept = [item for item in items if item is not _DROP]
-        if not required and len(kept) < shape.metadata.get("min", 0):
+        # Items are fixed but kept: dropping one would hide a resource from a listing.
+        items = [_fix(shape.member, item, required=True) for item in value if item is not None]
+        if not required and len(items) < shape.metadata.get("min", 0):
             return _DROP
-        return kept
+        return items
     if kind == "map":
         if not isinstance(value, dict):
             return value if required else _DROP
-        pairs = ((key, _fix(shape.value, item, required=False)) for key, item in value.items())
-        return {key: item for key, item in pairs if item is not _DROP}
+        return {
+            key: _fix(shape.value, item, required=True) for key, item in value.items() if item is not None
+        }
     if kind == "timestamp" and isinstance(value, str):
         try:  # the JSON protocol answers epoch seconds
             return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()

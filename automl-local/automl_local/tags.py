@@ -19,6 +19,7 @@ from typing import Any
 import regex
 
 from automl_local.errors import ResourceNotFoundError, ValidationError, show
+from automl_local.paths import inside
 from automl_local.store import JobStore, Record
 
 TAG_ACTIONS = ("AddTags", "ListTags", "DeleteTags")
@@ -114,7 +115,7 @@ class JobTags:
         return record
 
     def _path(self, record: Record) -> Path:
-        return self.tags_dir / f"{record['AutoMLJobName'].lower()}.json"
+        return inside(self.tags_dir, f"{record['AutoMLJobName'].lower()}.json")
 
     def _current(self, record: Record) -> list[dict[str, str]]:
         path = self._path(record)

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from automl_local import candidates as cand
+from automl_local.shapes import output_shape
 from tests.conftest import ROLE_ARN, tabular_v2_request, unique
 from tests.shape_check import RawAnswers, assert_valid_answer
-
-pytestmark = pytest.mark.integration
 
 DESCRIBE = {
     "AWS::SageMaker::TrainingJob": ("describe_training_job", "DescribeTrainingJob", "TrainingJobName"),
@@ -56,6 +56,7 @@ def describe_every_step(sagemaker: Any, candidates: list[dict[str, Any]]) -> dic
     return described
 
 
+@pytest.mark.integration
 def test_every_step_of_an_hpo_job_describes_its_candidates_run(sagemaker, hpo_job, breast_cancer_uri):
     name = hpo_job["AutoMLJobName"]
     candidates = candidates_of(sagemaker, name)
@@ -90,6 +91,8 @@ def test_every_step_of_an_hpo_job_describes_its_candidates_run(sagemaker, hpo_jo
     assert transform["ModelName"] == dpp["TrainingJobName"]
 
 
+@pytest.mark.integration
+@pytest.mark.slow
 def test_every_step_of_an_ensembling_job_describes_the_shared_run(
     sagemaker, ensembling_job, breast_cancer_uri
 ):
@@ -111,6 +114,7 @@ def test_every_step_of_an_ensembling_job_describes_the_shared_run(
     assert training["TrainingEndTime"] >= max(c["EndTime"] for c in candidates)
 
 
+@pytest.mark.integration
 def test_get_steps_as_the_sdk_does(sagemaker, hpo_job):
     """CandidateEstimator.get_steps(): describe Training/Transform steps, read their inputs."""
     candidate = hpo_job["BestCandidate"]
@@ -129,6 +133,7 @@ def test_get_steps_as_the_sdk_does(sagemaker, hpo_job):
     assert len(inputs) == 3
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("method", "member"),
     [
@@ -147,6 +152,7 @@ def test_names_that_are_not_steps_still_go_to_moto(sagemaker, hpo_job, method, m
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+@pytest.mark.integration
 def test_a_step_name_of_another_type_is_not_a_step(sagemaker, hpo_job):
     processing = hpo_job["BestCandidate"]["CandidateSteps"][0]["CandidateStepName"]
 
@@ -154,3 +160,74 @@ def test_a_step_name_of_another_type_is_not_a_step(sagemaker, hpo_job):
         sagemaker.describe_training_job(TrainingJobName=processing)
 
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# -- candidates that are not done: rendered from a record, no server ---------------------------------
+def record_with(job: str, *candidates: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ApiVersion": "v2",
+        "AutoMLJobName": job,
+        "AutoMLJobArn": cand.job_arn(job, "us-east-1"),
+        "Request": tabular_v2_request(job, "s3://bucket/train.csv"),
+        "ProblemTypeConfigName": "Tabular",
+        "Tags": [],
+        "AutoMLJobStatus": "InProgress",
+        "AutoMLJobSecondaryStatus": "ModelTuning",
+        "CreationTime": 1_700_000_000.0,
+        "LastModifiedTime": 1_700_000_100.0,
+        "Resolved": {"MetricName": "F1", "ProblemType": "BinaryClassification", "CompletionCriteria": {}},
+        "Candidates": list(candidates),
+    }
+
+
+def hpo_candidate(job: str, index: int, status: str, **extra: Any) -> dict[str, Any]:
+    name = cand.candidate_name(job, index, "xgb", "hpo")
+    return {
+        "CandidateName": name,
+        "CandidateStatus": status,
+        "ObjectiveStatus": "Pending",
+        "CandidateSteps": cand.steps(job=job, candidate=name, kind="hpo", region="us-east-1"),
+        "CreationTime": 1_700_000_050.0 + index,
+        "LastModifiedTime": 1_700_000_060.0 + index,
+        "Algorithm": "xgboost",
+        "Hyperparameters": {"max_depth": 6, "eta": 0.3, "note": "two\nlines"},
+        **extra,
+    }
+
+
+def test_running_and_failed_candidates_describe_valid_training_jobs(tmp_path):
+    from automl_local.steps import CandidateStepJobs
+    from automl_local.store import JobStore
+    from tests.shape_check import strict_problems
+
+    job = "unit-steps"
+    running = hpo_candidate(job, 1, "InProgress")
+    failed = hpo_candidate(job, 2, "Failed", FailureReason="ValueError: boom", EndTime=1_700_000_070.0)
+    store = JobStore(data_dir=tmp_path)
+    store.create(record_with(job, running, failed))
+    steps = CandidateStepJobs(store=store)
+    shape = output_shape("DescribeTrainingJob")
+
+    answers = {
+        c["CandidateName"]: steps.describe("DescribeTrainingJob", {"TrainingJobName": c["CandidateName"]})
+        for c in (running, failed)
+    }
+
+    for name, answer in answers.items():
+        assert strict_problems(shape, answer, name) == []
+        assert answer["AlgorithmSpecification"]["TrainingImage"] == cand.ALGORITHM_IMAGES["xgboost"].format(
+            region="us-east-1"
+        )
+        assert answer["HyperParameters"] == {"max_depth": "6", "eta": "0.3", "note": "two lines"}
+    assert answers[running["CandidateName"]]["TrainingJobStatus"] == "InProgress"
+    assert "TrainingEndTime" not in answers[running["CandidateName"]]
+    assert answers[failed["CandidateName"]]["TrainingJobStatus"] == "Failed"
+    assert answers[failed["CandidateName"]]["FailureReason"] == "ValueError: boom"
+    assert answers[failed["CandidateName"]]["ModelArtifacts"]["S3ModelArtifacts"].endswith(
+        f"/{failed['CandidateName']}/output/model.tar.gz"
+    )
+    # Names are found case-insensitively, and only among steps of the right type.
+    upper = running["CandidateName"].upper()
+    assert steps.find("DescribeTrainingJob", {"TrainingJobName": upper}) is not None
+    assert steps.find("DescribeProcessingJob", {"ProcessingJobName": running["CandidateName"]}) is None
+    assert steps.find("DescribeTrainingJob", {"TrainingJobName": f"{job}-xgb-999-00000000"}) is None
