@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from automl_local import auth, limits
 from automl_local.faults import LATENCY_ENV, THROTTLE_ENV, FaultSettings
 
 READY_LINE = "AutoML local backend ready at {url}"
@@ -27,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="serve the SageMaker-compatible endpoint (moto + AutoML)")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1); anything but loopback needs --allow-remote",
+    )
     serve.add_argument(
         "--port", type=int, default=8080, help="0 picks a free port (printed in the ready line)"
     )
@@ -58,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         help=f"latency added to AutoML calls (env {LATENCY_ENV}; default 0)",
     )
     serve.add_argument("--log-level", default="INFO")
+    auth.add_arguments(serve)
+    limits.add_arguments(serve)
 
     predict = commands.add_parser(
         "predict",
@@ -105,6 +112,13 @@ def serve(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"automl-local: {err}", file=sys.stderr)
         return 2
+    try:  # refused before anything listens: why, and how to get what was meant
+        credentials = auth.credentials_from(args)
+        auth.check_exposure(args.host, args.allow_remote, credentials)
+        server_limits = limits.from_args(args)
+    except ValueError as err:
+        print(f"automl-local: {err}", file=sys.stderr)
+        return 2
     from automl_local.server import BackendSettings, LocalBackend
 
     settings = BackendSettings(
@@ -115,13 +129,19 @@ def serve(args: argparse.Namespace) -> int:
         workers=max(1, args.workers),
         max_active_jobs=max(1, args.max_active_jobs),
         faults=faults,
+        limits=server_limits,
+        allow_remote=args.allow_remote,
+        credentials=credentials,
     )
     backend = LocalBackend(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     backend.start()
-    print(READY_LINE.format(url=backend.url), flush=True)
+    print(READY_LINE.format(url=backend.address), flush=True)
+    warning = auth.exposure_warning(backend.bound_host, backend.port)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     stop.wait()
     logging.getLogger("automl_local").info("stopping")
     backend.stop()

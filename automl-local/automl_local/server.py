@@ -1,23 +1,24 @@
 """The HTTP endpoint: AutoML actions go to :class:`AutoMLApi`, everything else to moto's server.
 
 SageMaker speaks the AWS JSON protocol (``POST /`` with ``X-Amz-Target: SageMaker.<Action>``), so one
-header decides the route; S3 and every other SageMaker action reach moto's WSGI app unchanged.
+header decides the route; S3 and every other SageMaker action reach moto's WSGI app unchanged. In
+front of both sits :class:`~automl_local.guard.RequestGuard` (framing, limits, signatures).
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
 import threading
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
 from automl_local.api import AutoMLApi
+from automl_local.auth import Credentials, SigV4Verifier, check_exposure, connect_host, url_host
 from automl_local.data import S3
 from automl_local.errors import (
     ApiError,
@@ -25,16 +26,20 @@ from automl_local.errors import (
     UnknownOperationError,
     ValidationError,
     error_from,
+    json_error,
+    json_response,
+    show,
 )
 from automl_local.faults import FaultInjector, FaultSettings
+from automl_local.guard import RequestGuard, content_length
 from automl_local.jobs import ArtifactWriter, JobRunner
+from automl_local.limits import Limits, json_too_deep
 from automl_local.moto_fixes import fix_moto_output
 from automl_local.shapes import known_actions
 from automl_local.store import JobStore
 
 log = logging.getLogger("automl_local")
 
-JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 HEALTH_PATH = "/automl-local/health"
 
 
@@ -47,19 +52,25 @@ class BackendSettings:
     workers: int = 2  # jobs training at once; more wait InProgress/Starting
     max_active_jobs: int = 20  # beyond this CreateAutoMLJob* answers ResourceLimitExceeded
     faults: FaultSettings = field(default_factory=FaultSettings)
+    limits: Limits = field(default_factory=Limits)
+    allow_remote: bool = False  # a non-loopback host needs this and credentials
+    credentials: Credentials | None = None  # when set, every request must be signed with them
 
 
 class LocalBackendApp:
     """WSGI app: route AutoML actions to our API, the rest to moto."""
 
-    def __init__(self, *, api: AutoMLApi, moto_app: Any, faults: FaultInjector) -> None:
+    def __init__(
+        self, *, api: AutoMLApi, moto_app: Any, faults: FaultInjector, limits: Limits | None = None
+    ) -> None:
         self.api = api
         self.moto_app = moto_app
         self.faults = faults
+        self.limits = limits or Limits()
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if environ.get("REQUEST_METHOD") == "POST" and target.startswith("SageMaker."):
+        if target.startswith("SageMaker."):
             return self._sagemaker(target.split(".", 1)[1], environ, start_response)
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._respond(start_response, "200 OK", {"status": "ok"})
@@ -68,30 +79,46 @@ class LocalBackendApp:
     def _sagemaker(self, action: str, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """Every SageMaker call ends here: ours, moto's, or an AWS JSON error; never HTML or S3 XML."""
         try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
+            if environ.get("REQUEST_METHOD") != "POST":
+                raise UnknownOperationError(
+                    f"SageMaker calls are POST requests; {show(environ.get('REQUEST_METHOD'), 20)} is not."
+                )
+            # The guard has checked the length and size and buffered the body; re-checked here so the
+            # app stays safe on its own.
+            length = min(content_length(environ) or 0, self.limits.max_request_bytes)
             raw = environ["wsgi.input"].read(length) if length else b""
+            if json_too_deep(raw, self.limits.max_json_depth):
+                raise ValidationError(
+                    f"The request body of {show(action, 64)} nests JSON deeper than "
+                    f"{self.limits.max_json_depth} levels."
+                )
             try:
                 body = json.loads(raw or b"{}")
-            except ValueError:
-                raise ValidationError(f"The request body of {action} is not valid JSON.") from None
+            except (ValueError, RecursionError):
+                raise ValidationError(f"The request body of {show(action, 64)} is not valid JSON.") from None
             if self.api.handles(action, body):
                 self.faults.before(action)
                 return self._respond(start_response, "200 OK", self.api.handle(action, body))
             if action not in known_actions():
-                raise UnknownOperationError(f"Unknown operation {action!r} for service SageMaker.")
+                raise UnknownOperationError(f"Unknown operation {show(action, 64)} for service SageMaker.")
             return self._moto_sagemaker(action, raw, environ, start_response)
         except ApiError as err:
             return self._error(start_response, err)
         except Exception as err:  # never let a bug take the connection down without an AWS-shaped answer
-            log.exception("unhandled error in %s", action)
+            log.exception("unhandled error in %s", show(action, 64))
             return self._error(
-                start_response, InternalError(f"Internal error in the local AutoML backend: {err!r}")
+                start_response, InternalError(f"Internal error in the local AutoML backend: {show(err)}")
             )
 
     def _moto_sagemaker(
         self, action: str, raw: bytes, environ: dict[str, Any], start_response: Any
     ) -> Iterable[bytes]:
         """Hand a SageMaker call to moto, then make its answer one a real client accepts."""
+        if action not in _moto_actions():  # moto would raise NotImplementedError: a 500 clients retry
+            raise UnknownOperationError(
+                f"The local backend does not emulate SageMaker {show(action, 64)} (moto does not "
+                "implement it)."
+            )
         replay = dict(environ)
         replay["wsgi.input"] = io.BytesIO(raw)
         replay["CONTENT_LENGTH"] = str(len(raw))
@@ -117,10 +144,12 @@ class LocalBackendApp:
             # moto answered HTML (an unimplemented action, a crash) or something that is not JSON.
             if code < 400:
                 raise UnknownOperationError(
-                    f"The local backend does not emulate SageMaker {action!r} (moto answered "
+                    f"The local backend does not emulate SageMaker {show(action, 64)} (moto answered "
                     f"HTTP {code} without a JSON body)."
                 )
-            raise InternalError(f"The local backend could not answer SageMaker {action!r} (HTTP {code}).")
+            raise InternalError(
+                f"The local backend could not answer SageMaker {show(action, 64)} (HTTP {code})."
+            )
         if code >= 400:
             kind = str(payload.get("__type") or payload.get("code") or "InternalFailure").rsplit("#", 1)[-1]
             message = str(payload.get("message") or payload.get("Message") or f"{action} failed.")
@@ -128,24 +157,26 @@ class LocalBackendApp:
         return self._respond(start_response, "200 OK", fix_moto_output(action, payload))
 
     @staticmethod
-    def _respond(
-        start_response: Any, status: str, payload: dict[str, Any], extra: list[tuple[str, str]] | None = None
-    ) -> list[bytes]:
-        data = json.dumps(payload).encode()
-        headers = [
-            ("Content-Type", JSON_CONTENT_TYPE),
-            ("Content-Length", str(len(data))),
-            ("x-amzn-RequestId", str(uuid.uuid4())),
-            *(extra or []),
-        ]
-        start_response(status, headers)
+    def _respond(start_response: Any, status: str, payload: dict[str, Any]) -> list[bytes]:
+        status_line, headers, data = json_response(int(status.split(" ", 1)[0]), payload)
+        start_response(status_line, headers)
         return [data]
 
-    def _error(self, start_response: Any, err: ApiError) -> list[bytes]:
-        reason = HTTPStatus(err.status).phrase if err.status in HTTPStatus._value2member_map_ else "Error"
-        return self._respond(
-            start_response, f"{err.status} {reason}", err.body(), [("x-amzn-ErrorType", f"{err.code}:")]
-        )
+    @staticmethod
+    def _error(start_response: Any, err: ApiError) -> list[bytes]:
+        status_line, headers, data = json_error(err)
+        start_response(status_line, headers)
+        return [data]
+
+
+@functools.cache
+def _moto_actions() -> frozenset[str]:
+    """The SageMaker actions moto implements (its response class has a method for them)."""
+    from moto.core.utils import camelcase_to_underscores, method_names_from_class
+    from moto.sagemaker.responses import SageMakerResponse
+
+    methods = set(method_names_from_class(SageMakerResponse))
+    return frozenset(a for a in known_actions() if camelcase_to_underscores(a) in methods)
 
 
 def _warm_up() -> None:
@@ -180,22 +211,31 @@ class LocalBackend:
         )
         from werkzeug.serving import make_server
 
+        check_exposure(settings.host, settings.allow_remote, settings.credentials)
         self.settings = settings
         self.store = JobStore(data_dir=settings.data_dir)
         self.interrupted = self.store.load()
+        # A socket timeout on every connection: a client that stops sending (a body shorter than its
+        # Content-Length, a request line that never ends) frees its thread after request_timeout.
+        handler = type(
+            "TimedRequestHandler", (MotoRequestHandler,), {"timeout": settings.limits.request_timeout}
+        )
         self._server = make_server(
             settings.host,
             settings.port,
             app=_not_ready,  # replaced below, once the runner knows our URL
             threaded=True,
-            request_handler=MotoRequestHandler,
+            request_handler=handler,
         )
         self.port = int(self._server.server_port)
-        connect_host = "127.0.0.1" if settings.host in ("0.0.0.0", "", "::") else settings.host
-        self.url = f"http://{connect_host}:{self.port}"
+        self.bound_host = str(self._server.server_address[0])
+        self.address = f"http://{url_host(self.bound_host)}:{self.port}"  # where it listens, as printed
+        self.url = (
+            f"http://{url_host(connect_host(self.bound_host))}:{self.port}"  # how this machine reaches it
+        )
         self.runner = JobRunner(
             store=self.store,
-            s3_factory=lambda: S3(endpoint_url=self.url, region=settings.region),
+            s3_factory=self._s3,
             region=settings.region,
             workers=settings.workers,
         )
@@ -205,20 +245,32 @@ class LocalBackend:
             region=settings.region,
             max_active_jobs=settings.max_active_jobs,
         )
-        self._server.app = LocalBackendApp(
+        app = LocalBackendApp(
             api=self.api,
             moto_app=DomainDispatcherApplication(create_backend_app),
             faults=FaultInjector(settings.faults),
+            limits=settings.limits,
+        )
+        verifier = SigV4Verifier(settings.credentials) if settings.credentials is not None else None
+        self._server.app = RequestGuard(
+            app, limits=settings.limits, verifier=verifier, open_paths=(HEALTH_PATH,)
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="automl-local-http", daemon=True
         )
 
+    def _s3(self) -> S3:
+        """The backend's own S3 client (one per job: it carries the job's decode budget)."""
+        return S3(
+            endpoint_url=self.url,
+            region=self.settings.region,
+            credentials=self.settings.credentials,
+            limits=self.settings.limits,
+        )
+
     def start(self) -> None:
         self._thread.start()
-        restored = ArtifactWriter(
-            s3=S3(endpoint_url=self.url, region=self.settings.region), mirror_dir=self.store.artifacts_dir
-        ).restore()
+        restored = ArtifactWriter(s3=self._s3(), mirror_dir=self.store.artifacts_dir).restore()
         if restored:
             log.info("restored %d artifact objects into S3 from %s", restored, self.store.artifacts_dir)
         for name in self.interrupted:
