@@ -14,6 +14,7 @@ import regex
 from automl_local.errors import ValidationError, show
 
 MAX_SHOWN_ERRORS = 20
+MAX_COUNTED_ERRORS = 1000
 
 # Java's predefined classes are ASCII (no UNICODE_CHARACTER_CLASS); Python's are Unicode. Written out as
 # ranges, usable inside a class and, wrapped in [...], outside one.
@@ -135,17 +136,32 @@ def validate_request(action: str, params: Any) -> None:
     """Raise ValidationError listing every violation, like SageMaker's "N validation errors detected"."""
     if not isinstance(params, dict):
         raise ValidationError(f"The request body of {action} must be a JSON object.")
-    errors: list[str] = []
+    errors = _Errors()
     _walk(input_shape(action), params, "", errors)
-    if errors:
-        noun = "error" if len(errors) == 1 else "errors"
-        shown = errors[:MAX_SHOWN_ERRORS]
-        if len(errors) > len(shown):  # a huge bad list must not make a huge answer
-            shown.append(f"and {len(errors) - len(shown)} more")
-        raise ValidationError(f"{len(errors)} validation {noun} detected: " + "; ".join(shown))
+    if errors.total:
+        noun = "error" if errors.total == 1 else "errors"
+        capped = errors.total >= MAX_COUNTED_ERRORS  # counting stopped there
+        count = f"{errors.total}{'+' if capped else ''}"
+        shown = list(errors)
+        if errors.total > len(shown):  # a huge bad list must not make a huge answer
+            shown.append("and more" if capped else f"and {errors.total - len(shown)} more")
+        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(shown))
 
 
-def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
+class _Errors(list[str]):
+    """Violations: the first MAX_SHOWN_ERRORS kept, the rest only counted (memory stays bounded)."""
+
+    total = 0
+
+    def append(self, message: str) -> None:
+        self.total += 1
+        if len(self) < MAX_SHOWN_ERRORS:
+            super().append(message)
+
+
+def _walk(shape: Any, value: Any, path: str, errors: _Errors) -> None:
+    if errors.total >= MAX_COUNTED_ERRORS:
+        return  # enough to tell the client; walking millions of bad items would only cost time
     kind = shape.type_name
     meta = shape.metadata
     where = f"at '{path}'" if path else ""
@@ -158,6 +174,8 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
                 sub = f"{path}.{_lower_first(name)}" if path else _lower_first(name)
                 errors.append(f"Value null at '{sub}' failed to satisfy constraint: Member must not be null")
         for name, member_value in value.items():
+            if errors.total >= MAX_COUNTED_ERRORS:
+                return
             if name not in shape.members:
                 errors.append(
                     f"Unknown parameter {show(name)} {where or 'in the request'}; allowed: "
@@ -174,7 +192,10 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
             _fail(errors, value, where, "Member must be a list")
             return
         _check_length(len(value), meta, value, where, errors)
-        for index, item in enumerate(value):
+        # Items past the maximum are already refused by the length check.
+        for index, item in enumerate(value[: meta.get("max")]):
+            if errors.total >= MAX_COUNTED_ERRORS:
+                return
             _walk(shape.member, item, f"{path}.{index + 1}.member", errors)
         return
     if kind == "map":
@@ -183,6 +204,8 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
             return
         _check_length(len(value), meta, value, where, errors)
         for key, item in value.items():
+            if errors.total >= MAX_COUNTED_ERRORS:
+                return
             _walk(shape.key, key, f"{path}.key", errors)
             _walk(shape.value, item, f"{path}.{_cut(str(key))}", errors)
         return
@@ -217,18 +240,18 @@ def _walk(shape: Any, value: Any, path: str, errors: list[str]) -> None:
         _fail(errors, value, where, "Member must be a timestamp")
 
 
-def _fail(errors: list[str], value: Any, where: str, constraint: str) -> None:
+def _fail(errors: _Errors, value: Any, where: str, constraint: str) -> None:
     errors.append(f"Value {show(value)} {where} failed to satisfy constraint: {constraint}")
 
 
-def _check_length(length: int, meta: dict[str, Any], value: Any, where: str, errors: list[str]) -> None:
+def _check_length(length: int, meta: dict[str, Any], value: Any, where: str, errors: _Errors) -> None:
     if "min" in meta and length < meta["min"]:
         _fail(errors, value, where, f"Member must have length greater than or equal to {meta['min']}")
     if "max" in meta and length > meta["max"]:
         _fail(errors, value, where, f"Member must have length less than or equal to {meta['max']}")
 
 
-def _check_range(value: float, meta: dict[str, Any], where: str, errors: list[str]) -> None:
+def _check_range(value: float, meta: dict[str, Any], where: str, errors: _Errors) -> None:
     if "min" in meta and value < meta["min"]:
         _fail(errors, value, where, f"Member must have value greater than or equal to {meta['min']}")
     if "max" in meta and value > meta["max"]:

@@ -12,7 +12,7 @@ from automl_local.errors import ValidationError
 from automl_local.shapes import compiled_pattern, input_shape, matches, service_model, validate_request
 from automl_local.steps import STEP_ACTIONS
 from automl_local.tags import TAG_ACTIONS
-from tests.conftest import tabular_v2_request
+from tests.conftest import ROLE_ARN, tabular_v2_request
 
 TAG_PATTERN = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
 
@@ -96,9 +96,41 @@ def test_a_huge_value_is_not_echoed_whole():
 
 def test_many_errors_are_counted_but_not_all_listed():
     request = tabular_v2_request("many", "s3://bucket/train.csv")
-    request["AutoMLJobInputDataConfig"] = [{"ChannelType": "bogus"}] * 30  # 30 bad + too many
+    request["Tags"] = [{"Key": f"bad{i}!", "Value": "v"} for i in range(50)]
 
     with pytest.raises(ValidationError) as caught:
         validate_request("CreateAutoMLJobV2", request)
-    assert caught.value.message.startswith("31 validation errors detected")
-    assert caught.value.message.endswith("; and 11 more")
+    assert caught.value.message.startswith("50 validation errors detected")
+    assert caught.value.message.endswith("; and 30 more")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"Tags": [1] * 2_000_000},  # far past the list's maximum
+        {
+            "AutoMLJobInputDataConfig": [{"ChannelType": "bogus", "X": 1}] * 2,
+            **{f"K{i}": i for i in range(500_000)},
+        },
+        {"Environment": {f"k{i}": i for i in range(500_000)}},
+    ],
+)
+def test_a_request_with_millions_of_errors_is_answered_quickly_and_briefly(bad):
+    import time
+
+    request = {**tabular_v2_request("many", "s3://bucket/train.csv"), **bad}
+    if "Environment" in bad:  # a map with no maximum size
+        request = {
+            "ModelName": "m",
+            "ExecutionRoleArn": ROLE_ARN,
+            "PrimaryContainer": {"Environment": bad["Environment"]},
+        }
+    action = "CreateModel" if "Environment" in bad else "CreateAutoMLJobV2"
+
+    started = time.monotonic()
+    with pytest.raises(ValidationError) as caught:
+        validate_request(action, request)
+
+    assert time.monotonic() - started < 2
+    assert len(caught.value.message) < 10_000
+    assert "validation errors detected" in caught.value.message
