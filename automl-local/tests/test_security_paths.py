@@ -199,6 +199,44 @@ def test_valid_job_writes_only_inside_the_data_dir_and_server_still_answers(jail
     }
 
 
+@pytest.mark.parametrize("data_type", ["S3Prefix", "ManifestFile"])
+def test_input_keys_that_cannot_be_mirrored_are_only_read(jail, data_type):
+    # S3 holds keys with '..', '//' and '.' literally; the job reads them and never makes them paths.
+    import json
+
+    from sklearn.datasets import load_breast_cancer
+
+    frame = load_breast_cancer(as_frame=True).frame
+    keys = ["trav/../../../x/part1.csv", "trav//abs/part2.csv", "trav/./part3.csv"]
+    for key, part in zip(keys, (frame.iloc[:200], frame.iloc[200:400], frame.iloc[400:]), strict=True):
+        jail.s3.put_object(Bucket=BUCKET, Key=key, Body=part.to_csv(index=False).encode())
+    uri = f"s3://{BUCKET}/trav/"
+    if data_type == "ManifestFile":
+        manifest = [{"prefix": uri}, *(k[len("trav/") :] for k in keys)]
+        jail.s3.put_object(Bucket=BUCKET, Key="manifests/trav.json", Body=json.dumps(manifest).encode())
+        uri = f"s3://{BUCKET}/manifests/trav.json"
+    name = unique("sec-keys")
+    output = f"s3://{BUCKET}/keys-out/"
+    request = _request("v2", name, output=output)
+    request["AutoMLJobInputDataConfig"][0]["DataSource"]["S3DataSource"] = {
+        "S3DataType": data_type,
+        "S3Uri": uri,
+    }
+    request["AutoMLProblemTypeConfig"]["TabularJobConfig"]["CompletionCriteria"] = {"MaxCandidates": 1}
+    jail.sagemaker.create_auto_ml_job_v2(**request)
+
+    job = _wait(jail, name)
+
+    assert job["AutoMLJobStatus"] == "Completed", job.get("FailureReason")
+    assert jail.outside() == []
+    mirrored = [
+        p.relative_to(jail.data_dir / "artifacts").as_posix()
+        for p in (jail.data_dir / "artifacts").rglob("*.*")
+    ]
+    assert mirrored and all(p.startswith(f"{BUCKET}/") and "/trav" not in p for p in mirrored)
+    assert [p for p in mirrored if "/keys-out/" in p and name in p]
+
+
 def _wait(jail: Jail, name: str, timeout: float = 120) -> dict[str, Any]:
     import time
 
