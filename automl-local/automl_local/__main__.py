@@ -138,10 +138,10 @@ def serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     backend.start()
-    print(READY_LINE.format(url=backend.address), flush=True)
     warning = auth.exposure_warning(backend.bound_host, backend.port)
-    if warning:
+    if warning:  # before the ready line, so whoever waits for that line has seen it
         print(warning, file=sys.stderr, flush=True)
+    print(READY_LINE.format(url=backend.address), flush=True)
     stop.wait()
     logging.getLogger("automl_local").info("stopping")
     backend.stop()

@@ -173,8 +173,9 @@ def _gunzip(chunks: Iterable[bytes], room: int, uri: str, budget: DecodeBudget) 
                     break
             fed = True
             try:
-                # max_length: never more than the room left (+1 to notice going over it).
-                piece = decoder.decompress(pending, room - size + 1)
+                # At most a chunk per call (zlib joins its output buffers: a bigger call costs twice its
+                # size) and never more than the room left (+1 to notice going over it).
+                piece = decoder.decompress(pending, min(READ_CHUNK, room - size + 1))
             except zlib.error as err:
                 raise DataError(f"{uri} is not valid Gzip data: {err}.") from None
             size += len(piece)
@@ -195,7 +196,7 @@ def _gunzip(chunks: Iterable[bytes], room: int, uri: str, budget: DecodeBudget) 
 def _decode(body: bytes, channel: Channel, key: str) -> pd.DataFrame:
     import pandas as pd
 
-    if not body.strip():
+    if not body or body.isspace():  # (strip() would copy the whole body)
         raise DataError(f"The input file {key} of the {channel.channel_type} channel is empty.")
     parquet = (channel.content_type or "").replace(" ", "") == PARQUET or body[:4] == b"PAR1"
     try:
