@@ -145,21 +145,33 @@ def from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None
 
 
 # -- JSON nesting -----------------------------------------------------------------------------------
-# Strings are cut out first (brackets inside them do not nest), then each pass removes the innermost
-# pairs: what is left after ``limit`` passes is nested deeper (or unbalanced). All in C, no recursion.
+# Checked on the bytes before parsing (json.loads recurses): strings are cut out (brackets in them do
+# not nest), then the running depth over the brackets left is a cumulative sum, in numpy, by blocks.
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
-_PAIRS = re.compile(rb"\[\]|\{\}")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_DEPTH_BLOCK = 1024 * 1024
 
 
 def json_too_deep(raw: bytes, limit: int) -> bool:
-    """True when the JSON text nests arrays/objects deeper than ``limit`` (checked before parsing)."""
-    brackets = _NOT_BRACKETS.sub(b"", _STRINGS.sub(b"", raw))
-    for _ in range(limit):
-        if not brackets:
-            return False
-        brackets = _PAIRS.sub(b"", brackets)
-    return bool(brackets)
+    """True when the JSON text nests arrays/objects deeper than ``limit`` (linear time, no recursion)."""
+    if raw.count(b"[") + raw.count(b"{") <= limit:  # most bodies: cannot be deeper
+        return False
+    import numpy as np
+
+    brackets = _STRINGS.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    steps = np.zeros(256, dtype=np.int32)
+    steps[[ord("["), ord("{")]] = 1
+    steps[[ord("]"), ord("}")]] = -1
+    depth = 0
+    for start in range(0, len(brackets), _DEPTH_BLOCK):
+        block = np.frombuffer(
+            brackets, dtype=np.uint8, count=min(_DEPTH_BLOCK, len(brackets) - start), offset=start
+        )
+        running = np.cumsum(steps[block], dtype=np.int64) + depth
+        if int(running.max()) > limit:
+            return True
+        depth = int(running[-1])
+    return False
 
 
 class DecodeBudget:

@@ -216,3 +216,27 @@ def test_multi_member_gzip_with_padding_reads_as_gzip_does():
     chunks = [body[i : i + 7] for i in range(0, len(body), 7)]  # members split across reads
 
     assert _gunzip(chunks, 1 * MIB, "s3://b/k", DecodeBudget(Limits())) == gzip.decompress(body)
+
+
+WIDE_65_DEEP = b"[" + b",".join([b"[" * 64 + b"]" * 64] * (8 * MIB // 129)) + b"]"
+
+
+@pytest.mark.parametrize(
+    ("body", "too_deep"),
+    [
+        (b"[" * 65 + b"]" * 65, True),
+        (b"[" * 64 + b"]" * 64, False),
+        (b'{"a": "' + b"[" * 100 + b'"}', False),  # brackets in a string do not nest
+        (b'{"a": "\\"' + b"[" * 100 + b'"}', False),  # nor after an escaped quote
+        (b"[" * 100_000 + b"]" * 100_000, True),
+        (WIDE_65_DEEP, True),  # 8 MiB of brackets, one level too deep: the worst case for time
+        (WIDE_65_DEEP[1:-1], False),
+    ],
+    ids=["65", "64", "string", "escaped-quote", "100000", "8MiB-65", "8MiB-64"],
+)
+def test_json_depth_is_checked_before_parsing_in_linear_time(body, too_deep):
+    from automl_local.limits import json_too_deep
+
+    started = time.monotonic()
+    assert json_too_deep(body, 64) is too_deep
+    assert time.monotonic() - started < 5  # quadratic passes took 10 s on the 8 MiB case

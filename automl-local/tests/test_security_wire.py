@@ -99,7 +99,7 @@ def test_body_over_the_limit_is_413(backend, alive, record_property):
     answer = exchange(backend.url, sagemaker_head(backend.url, "ListAutoMLJobs", len(body)), body)
 
     assert_json_error(answer, 413, "RequestEntityTooLargeException")
-    figure(record_property, f"{len(body) >> 20} MiB body (limit 64 MiB)", answer)
+    figure(record_property, f"{len(body):,}-byte body (limit 64 MiB)", answer)
 
 
 def test_body_shorter_than_its_length_times_out(backend, alive, record_property):
