@@ -37,7 +37,7 @@ def core(
     env = client_env(home, trap, venv, {"AWS_CONFIG_FILE": str(aws_config)})
     hits_before = len(trap.hits)
     prefix = f"core{major}-{run_id}"
-    names = {"v1": f"{prefix}-v1", "v2": f"{prefix}-v2", "model": f"{prefix}-model"}
+    names = {"v1": f"{prefix}-v1", "v2": f"{prefix}-v2", "stop": f"{prefix}-stop", "model": f"{prefix}-model"}
     result = run_script(
         venv,
         "core_client.py",
@@ -110,7 +110,23 @@ def test_automljobv2_create_and_wait(core: ScriptResult) -> None:
 def test_get_all_lists_this_runs_jobs(core: ScriptResult) -> None:
     listed = core.step("list_jobs")["jobs"]
     names = core.data["names"]
-    assert listed == sorted([[names["v1"], "Completed"], [names["v2"], "Completed"]])
+    assert listed == sorted(
+        [[names["v1"], "Completed"], [names["v2"], "Completed"], [names["stop"], "Stopped"]]
+    )
+
+
+def test_automljob_stop(core: ScriptResult) -> None:
+    """sagemaker-core 1.x: AutoMLJob.stop() raises AttributeError ('SageMakerClient' object has no
+    attribute 'client') before any request; a client bug. Workaround: StopAutoMLJob with a boto3 client
+    of the same session. 2.x stops the job."""
+    if core.data["major"] == "1":
+        step = core.data["steps"]["stop"]
+        assert not step["ok"]
+        assert "AttributeError" in step["error"]
+        assert "has no attribute 'client'" in step["error"]
+        assert core.step("stop_workaround")["status"] == "Stopped"
+    else:
+        assert core.step("stop")["status"] == "Stopped"
 
 
 def test_a_second_session_is_honoured(core: ScriptResult) -> None:
@@ -128,3 +144,13 @@ def test_a_second_session_is_honoured(core: ScriptResult) -> None:
 
 def test_core_reached_nothing_but_the_backend(core: ScriptResult) -> None:
     assert core.data["trap_hits"] == []
+
+
+def test_no_core_step_failed_unexpectedly(core: ScriptResult) -> None:
+    expected_failures = {"stop"} if core.data["major"] == "1" else set()
+    failed = {
+        name: step.get("error")
+        for name, step in core.data["steps"].items()
+        if not step["ok"] and name not in expected_failures
+    }
+    assert not failed, failed

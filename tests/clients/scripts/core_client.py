@@ -71,21 +71,24 @@ def main() -> None:
     )
     state: dict[str, Any] = {}
 
-    def v1_create_wait() -> dict[str, Any]:
-        job = AutoMLJob.create(
-            auto_ml_job_name=names["v1"],
+    def create_v1(name: str, max_candidates: int) -> Any:
+        return AutoMLJob.create(
+            auto_ml_job_name=name,
             input_data_config=[AutoMLChannel(data_source=data_source, target_attribute_name="target")],
             output_data_config=AutoMLOutputDataConfig(s3_output_path=f"s3://{cfg['bucket']}/core-v1/"),
             role_arn=cfg["role_arn"],
             problem_type="BinaryClassification",
             auto_ml_job_objective=AutoMLJobObjective(metric_name="F1"),
             auto_ml_job_config=AutoMLJobConfig(
-                completion_criteria=AutoMLJobCompletionCriteria(max_candidates=3),
+                completion_criteria=AutoMLJobCompletionCriteria(max_candidates=max_candidates),
                 mode="HYPERPARAMETER_TUNING",
             ),
             session=session,
             region=region,
         )
+
+    def v1_create_wait() -> dict[str, Any]:
+        job = create_v1(names["v1"], 3)
         status_after_create = job.auto_ml_job_status
         job.wait(poll=1, timeout=180)
         state["v1"] = job
@@ -171,6 +174,20 @@ def main() -> None:
             "by_objective_asc": [candidate(c) for c in ranked],
         }
 
+    def stop() -> dict[str, Any]:
+        job = create_v1(names["stop"], 50)
+        state["stop"] = job
+        job.stop()
+        job.wait(poll=1, timeout=180)
+        return {"status": job.auto_ml_job_status}
+
+    def stop_workaround() -> dict[str, Any]:
+        # sagemaker-core 1.x: AutoMLJob.stop() reads SageMakerClient().client, which does not exist.
+        job = state["stop"]
+        session.client("sagemaker", region_name=region).stop_auto_ml_job(AutoMLJobName=names["stop"])
+        job.wait(poll=1, timeout=180)
+        return {"status": job.auto_ml_job_status}
+
     def list_jobs() -> dict[str, Any]:
         found = AutoMLJob.get_all(name_contains=cfg["prefix"], session=session, region=region)
         return {"jobs": sorted((j.auto_ml_job_name, j.auto_ml_job_status) for j in found)}
@@ -188,6 +205,8 @@ def main() -> None:
     steps.run("v1_candidates", v1_candidates, needs=("v1_create_wait",))
     steps.run("model_from_best", model_from_best, needs=("v1_create_wait",))
     steps.run("v2_create_wait", v2_create_wait)
+    if not steps.run("stop", stop) and "stop" in state:
+        steps.run("stop_workaround", stop_workaround)
     steps.run("list_jobs", list_jobs)
     steps.run("other_session", other_session, needs=("v1_create_wait",))
     steps.emit(version=importlib.metadata.version("sagemaker-core"), boto3=boto3.__version__)
