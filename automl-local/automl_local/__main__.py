@@ -81,7 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     predict.add_argument(
         "--endpoint-url",
-        help="URL of the running backend: read the job and artifacts through it instead of the data dir",
+        help="URL of the running backend: read the job and artifacts through it instead of the data dir "
+        f"(requests are signed with {auth.ACCESS_KEY_ENV}/{auth.SECRET_KEY_ENV} when set)",
     )
     predict.add_argument("--job", required=True, help="AutoML job name")
     predict.add_argument("--candidate", help="candidate name (default: the job's BestCandidate)")

@@ -13,6 +13,7 @@ import re
 import sys
 from typing import Any
 
+from automl_local import auth
 from automl_local.artifacts import MAX_ARTIFACT_BYTES, UntrustedArtifactError
 from automl_local.data import LOCAL_KEY, DataError, split_uri
 from automl_local.models import Fetch, load_candidate, mirror_fetch
@@ -46,11 +47,15 @@ def _from_endpoint(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, 
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    try:  # the key a backend started with credentials checks; any pair reaches one without
+        credentials = auth.credentials_from(argparse.Namespace(access_key_id=None, secret_access_key=None))
+    except ValueError as err:
+        raise PredictError(str(err)) from None
     kwargs: dict[str, Any] = {
         "endpoint_url": args.endpoint_url,
         "region_name": args.region,
-        "aws_access_key_id": LOCAL_KEY,
-        "aws_secret_access_key": LOCAL_KEY,
+        "aws_access_key_id": credentials.access_key_id if credentials else LOCAL_KEY,
+        "aws_secret_access_key": credentials.secret_access_key if credentials else LOCAL_KEY,
     }
     sagemaker, s3 = boto3.client("sagemaker", **kwargs), boto3.client("s3", **kwargs)
     try:

@@ -260,3 +260,25 @@ def test_backend_refuses_to_start_with_an_unsafe_key_file(tmp_path, mode, size, 
     assert f"automl-local: {key} {expected}" in str(caught.value)
     assert "Traceback" not in str(caught.value)
     assert key.read_bytes() and stat.S_IMODE(key.stat().st_mode) == mode  # left as it was
+
+
+def test_predict_signs_with_the_credentials_a_backend_checks(tmp_path, rows):
+    from automl_local.auth import ACCESS_KEY_ENV, SECRET_KEY_ENV, Credentials
+
+    key = Credentials("AKIAPREDICTTEST01", "predict/secret")
+    with LocalBackendProcess(tmp_path / "data", credentials=key) as backend:
+        args = ["--data-dir", str(tmp_path / "data"), "--endpoint-url", backend.url, "--job", "nope"]
+        env = {k: v for k, v in os.environ.items() if k not in (ACCESS_KEY_ENV, SECRET_KEY_ENV)}
+        unsigned = subprocess.run(
+            [sys.executable, "-m", "automl_local", "predict", *args, "--input", str(rows)],
+            capture_output=True, text=True, timeout=120, env=env,
+        )  # fmt: skip
+        signed = subprocess.run(
+            [sys.executable, "-m", "automl_local", "predict", *args, "--input", str(rows)],
+            capture_output=True, text=True, timeout=120,
+            env={**env, ACCESS_KEY_ENV: key.access_key_id, SECRET_KEY_ENV: key.secret_access_key},
+        )  # fmt: skip
+    # Without the key the backend refuses the call; with it, the call gets through to the lookup.
+    assert unsigned.returncode == 1 and "UnrecognizedClientException" in unsigned.stderr
+    assert signed.returncode == 1 and "ResourceNotFound" in signed.stderr, signed.stderr
+    assert key.secret_access_key not in signed.stderr + unsigned.stderr
