@@ -8,6 +8,8 @@ JSON-protocol call (``X-Amz-Target``, e.g. SageMaker), S3's XML error otherwise.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import logging
 import re
@@ -25,6 +27,7 @@ log = logging.getLogger("automl_local")
 READ_CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a chunked upload larger than this waits on disk, not in memory
 _DIGITS = re.compile(r"[0-9]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def content_length(environ: dict[str, Any]) -> int | None:
@@ -130,10 +133,20 @@ class RequestGuard:
         body: bytes | None = None
         if api_call:
             body = self._read(environ, length, limit, chunked)
-        elif chunked:
-            self._spool(environ, limit)
         if signed is not None and self.verifier is not None:
             self.verifier.verify(signed, environ, body)
+        # A signed S3 upload whose payload hash was signed: the body must be the one signed.
+        signed_hash = str(environ.get("HTTP_X_AMZ_CONTENT_SHA256", "")).lower() if signed else ""
+        check_hash = bool(_SHA256.fullmatch(signed_hash)) and (chunked or bool(length))
+        if not api_call and (chunked or check_hash):
+            digest = self._spool(environ, limit, length)
+            if check_hash and not hmac.compare_digest(digest, signed_hash):
+                raise Refusal(
+                    400,
+                    "InvalidSignatureException",
+                    "XAmzContentSHA256Mismatch",
+                    "The provided 'x-amz-content-sha256' header does not match what was computed.",
+                )
         if json_protocol and body and json_too_deep(body, self.limits.max_json_depth):
             raise Refusal(
                 400,
@@ -152,16 +165,27 @@ class RequestGuard:
         self._copy(environ["wsgi.input"], length, limit, True, parts.append)
         return b"".join(parts)
 
-    def _spool(self, environ: dict[str, Any], limit: int) -> None:
-        """A chunked upload, counted against the limit and replayed with a Content-Length."""
+    def _spool(self, environ: dict[str, Any], limit: int, length: int | None) -> str:
+        """An upload read ahead (counted against the limit, hashed) and replayed with a Content-Length.
+
+        Chunked uploads need it for their length, signed ones for their hash; beyond 8 MiB it waits
+        on disk, not in memory. Returns the body's SHA-256.
+        """
         spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115 - handed on
+        digest = hashlib.sha256()
+
+        def sink(piece: bytes) -> None:
+            spool.write(piece)
+            digest.update(piece)
+
         try:
-            size = self._copy(environ["wsgi.input"], None, limit, False, spool.write)
+            size = self._copy(environ["wsgi.input"], length, limit, False, sink)
         except Refusal:
             spool.close()
             raise
         spool.seek(0)
         self._replace_input(environ, spool, size)
+        return digest.hexdigest()
 
     def _copy(self, stream: Any, length: int | None, limit: int, api_call: bool, sink: Any) -> int:
         """Bytes from ``stream`` to ``sink``: up to ``length`` (else to its end), never over ``limit``."""

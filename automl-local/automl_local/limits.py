@@ -61,7 +61,8 @@ LIMITS = (
         "AUTOML_LOCAL_MAX_UPLOAD_BYTES",
         5 * GIB,
         "body of one S3 upload (PutObject or UploadPart; S3's single-PUT limit); larger answers "
-        "S3 EntityTooLarge. moto keeps uploads in memory: lower it on a small machine",
+        "S3 EntityTooLarge. moto reads an upload into memory before it stores it: lower this on a "
+        "small machine",
     ),
     Limit(
         "max_json_depth",
@@ -121,7 +122,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         group.add_argument(
             limit.flag,
             default=None,
-            metavar="SIZE" if limit.size else "N",
+            metavar="SIZE" if limit.size else "SECONDS" if limit.field == "request_timeout" else "N",
             help=f"{limit.help} (env {limit.env}; default {default})",
         )
 
@@ -140,7 +141,8 @@ def from_args(args: argparse.Namespace, environ: Mapping[str, str] | None = None
         try:
             values[limit.field] = parse_size(raw) if limit.size else int(raw)
         except ValueError:
-            raise ValueError(f"{source}: {raw!r} is not a valid value ({limit.help})") from None
+            kind = "a size (bytes, or e.g. 64KiB, 8MiB, 2GiB)" if limit.size else "a whole number"
+            raise ValueError(f"{source}: {raw!r} is not {kind}") from None
     return Limits(**values)
 
 

@@ -238,6 +238,24 @@ def test_a_replayed_signature_on_another_body_is_refused(remote, alive):
     assert (forged.status, forged.code) == (403, "InvalidSignatureException")
 
 
+def test_a_signed_upload_cannot_carry_another_body(remote, s3, alive):
+    """boto3 signs the payload hash of an upload over HTTP: a body swapped on the way is refused."""
+    from botocore.auth import S3SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+
+    request = AWSRequest(method="PUT", url=f"{remote.url}/{BUCKET}/swapped.txt", data=b"good")
+    S3SigV4Auth(BotoCredentials(KEY.access_key_id, KEY.secret_access_key), "s3", REGION).add_auth(request)
+    headers = "".join(f"{k}: {v}\r\n" for k, v in request.headers.items())
+    head = s3_head(remote.url, "PUT", f"/{BUCKET}/swapped.txt", 4, extra=headers)
+
+    swapped = exchange(remote.url, head, b"evil")
+    assert (swapped.status, swapped.code) == (400, "XAmzContentSHA256Mismatch")
+    assert "Contents" not in s3.list_objects_v2(Bucket=BUCKET, Prefix="swapped")
+    assert exchange(remote.url, head, b"good").status == 200
+    assert s3.get_object(Bucket=BUCKET, Key="swapped.txt")["Body"].read() == b"good"
+
+
 def test_a_stale_signature_is_refused(remote, alive, monkeypatch):
     import botocore.auth
 
