@@ -6,6 +6,7 @@ import json
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,7 @@ def jobs(
     generate candidate definitions (they end in a second, so listing has more jobs than a page)."""
     prefix = f"cli-{run_id}"
     uri = training_data["uri"]
+    started = datetime.now(timezone.utc) - timedelta(seconds=1)
     trained = f"{prefix}-trained"
     arn = aws.create_v2(
         {
@@ -115,6 +117,7 @@ def jobs(
     wait_terminal(boto_clients["sagemaker"], names)
     return {
         "prefix": prefix,
+        "started": started.isoformat(),
         "trained": trained,
         "arn": arn,
         "stopped": stopped,
@@ -137,6 +140,23 @@ def test_create_from_cli_input_json_and_describe(aws: Aws, jobs: dict[str, Any])
     assert [c["ModelDataUrl"].startswith(f"s3://{BUCKET}/awscli/") for c in best["InferenceContainers"]] == [
         True
     ] * len(best["InferenceContainers"])
+
+
+def test_describe_v1_of_a_v2_tabular_job(aws: Aws, jobs: dict[str, Any]) -> None:
+    v2 = aws.json("describe-auto-ml-job-v2", "--auto-ml-job-name", jobs["trained"])
+    v1 = aws.json("describe-auto-ml-job", "--auto-ml-job-name", jobs["trained"])
+    assert v1["AutoMLJobStatus"] == "Completed"
+    assert v1["InputDataConfig"][0]["TargetAttributeName"] == "target"
+    assert v1["AutoMLJobConfig"]["Mode"] == "HYPERPARAMETER_TUNING"
+    assert v1["BestCandidate"]["CandidateName"] == v2["BestCandidate"]["CandidateName"]
+
+
+def test_list_jobs_filters_by_creation_time(aws: Aws, jobs: dict[str, Any]) -> None:
+    base = ("list-auto-ml-jobs", "--name-contains", jobs["prefix"], "--creation-time-after")
+    since_start = aws.json(*base, jobs["started"])["AutoMLJobSummaries"]
+    assert sorted(j["AutoMLJobName"] for j in since_start) == jobs["names"]
+    later = (datetime.now(timezone.utc) + timedelta(seconds=5)).isoformat()
+    assert aws.json(*base, later)["AutoMLJobSummaries"] == []
 
 
 def test_list_candidates_sorted(aws: Aws, jobs: dict[str, Any]) -> None:
