@@ -7,6 +7,7 @@ the job names' prefix and the training data come from the environment.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pendulum
 from airflow.providers.amazon.aws.operators.sagemaker import SageMakerAutoMLOperator
@@ -45,6 +46,8 @@ with DAG(
     start_date=pendulum.datetime(2025, 1, 1, tz="UTC"),
     catchup=False,
     tags=["clients"],
+    # A stuck job must fail the test, not hang it: the operator's own wait has no limit.
+    default_args={"execution_timeout": timedelta(minutes=5)},
 ):
     # Start without waiting, then the sensor pokes until the job ends. It runs first, so it sees the
     # job in progress; everything else waits for it.
