@@ -1,7 +1,7 @@
-"""Run the local backend as a subprocess (tests, demos).
+"""Run the local backend as a subprocess (tests, demos)::
 
-with LocalBackendProcess(tmp_dir) as backend:
-    boto3.client("sagemaker", endpoint_url=backend.url, **backend.client_credentials())
+    with LocalBackendProcess(tmp_dir) as backend:
+        boto3.client("sagemaker", endpoint_url=backend.url, **backend.client_credentials())
 
 ``host``/``allow_remote``/``credentials`` start it beyond loopback (credentials go through the
 environment, not the command line, so they do not show in ``ps``).
