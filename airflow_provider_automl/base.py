@@ -1,36 +1,32 @@
-"""Shared shape of this provider's operators and sensors.
+"""The base of this provider's operators and sensor: AWS connection arguments, the hook, coercion.
 
 The amazon provider's ``AwsBaseOperator`` / ``AwsBaseSensor`` import boto3 when imported,
-which every DAG file using them pays at parse time. These mixins keep the same shape
-(templated ``aws_conn_id`` / ``region_name`` / ``verify`` / ``botocore_config``, a cached
-hook) over the plain Airflow bases, and import the hook only when a task runs.
+which every DAG file using them pays at parse time. :class:`AutoMLBaseOperator` keeps their
+shape (templated ``aws_conn_id`` / ``region_name`` / ``verify`` / ``botocore_config``, a cached
+hook) over the plain Airflow base, declares those four arguments once for every operator and the
+sensor (which lists it after ``BaseSensorOperator``), and imports the hook only when a task runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_automl.compat import BaseOperator
+from airflow_provider_automl.connection import AWS_FIELDS, AwsParams
 
 if TYPE_CHECKING:
-    from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
-
     from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
-
-HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
-
-AWS_TEMPLATE_FIELDS: tuple[str, ...] = ("aws_conn_id", "region_name", "verify", "botocore_config")
 
 
 def aws_template_fields(*fields: str) -> tuple[str, ...]:
     """Template fields of an AWS operator: the connection fields plus ``fields``, without repeats."""
-    return tuple(dict.fromkeys((*AWS_TEMPLATE_FIELDS, *fields)))
+    return tuple(dict.fromkeys((*AWS_FIELDS, *fields)))
 
 
-class AutoMLHookMixin:
-    """Connection parameters and a lazily built, cached :class:`SageMakerAutoMLHook`.
+class AutoMLBaseOperator(BaseOperator):
+    """An operator taking the AWS connection arguments, with a lazily built, cached hook.
 
     :param aws_conn_id: The Airflow connection used for AWS credentials (templated).
         ``None`` uses boto3's default credential chain. Set ``endpoint_url`` in the
@@ -40,54 +36,9 @@ class AutoMLHookMixin:
     :param botocore_config: Extra botocore client configuration as a dict (templated).
     """
 
-    template_fields: Sequence[str] = AWS_TEMPLATE_FIELDS
-
-    aws_conn_id: str | None
-    region_name: str | None
-    verify: bool | str | None
-    botocore_config: dict[str, Any] | None
-
-    def _init_aws(
-        self,
-        aws_conn_id: str | None,
-        region_name: str | None,
-        verify: bool | str | None,
-        botocore_config: dict[str, Any] | None,
-    ) -> None:
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
-
-    @property
-    def aws_hook_params(self) -> dict[str, Any]:
-        """The keyword arguments that rebuild the same hook (also what triggers serialize)."""
-        return {
-            "aws_conn_id": self.aws_conn_id,
-            "region_name": self.region_name,
-            "verify": self.verify,
-            "botocore_config": self.botocore_config,
-        }
-
-    def _build_hook(self, hook_class: type[HookT]) -> HookT:
-        return hook_class(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
-
-    @cached_property
-    def hook(self) -> SageMakerAutoMLHook:
-        from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
-
-        return self._build_hook(SageMakerAutoMLHook)
-
-
-class AutoMLBaseOperator(AutoMLHookMixin, BaseOperator):
-    """An operator taking the AWS connection fields as keyword arguments (see the mixin)."""
-
-    template_fields: Sequence[str] = AWS_TEMPLATE_FIELDS
+    template_fields: Sequence[str] = AWS_FIELDS
+    # The kind of each typed argument (see requests.coerce.KINDS), applied by coerce_fields().
+    field_kinds: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -99,4 +50,36 @@ class AutoMLBaseOperator(AutoMLHookMixin, BaseOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self._init_aws(aws_conn_id, region_name, verify, botocore_config)
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.verify = verify
+        self.botocore_config = botocore_config
+
+    @property
+    def aws_params(self) -> AwsParams:
+        """The four connection arguments, checked and coerced (call after templates are rendered)."""
+        return AwsParams.checked(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            botocore_config=self.botocore_config,
+        )
+
+    def coerce_fields(self) -> None:
+        """Replace each typed argument by its coerced value; the first bad one raises, naming it.
+
+        Called first in ``execute``: templates are rendered by then, and nothing has been sent.
+        """
+        from airflow_provider_automl.requests.coerce import coerce_field
+
+        params = self.aws_params
+        for name, value in params.to_kwargs().items():
+            setattr(self, name, value)
+        for name, kind in self.field_kinds.items():
+            setattr(self, name, coerce_field(kind, name, getattr(self, name)))
+
+    @cached_property
+    def hook(self) -> SageMakerAutoMLHook:
+        from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
+
+        return self.aws_params.build_hook(SageMakerAutoMLHook)

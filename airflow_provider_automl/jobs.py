@@ -8,7 +8,7 @@ both describe responses; ``to_record()`` is the JSON-safe XCom contract (DESIGN.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -272,3 +272,16 @@ class AutoMLJob:
             "PartialFailureReasons": list(self.partial_failure_reasons),
             "ResolvedAttributes": json_safe(self.resolved_attributes),
         }
+
+
+def rank_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """Best first by final objective metric, honouring Maximize / Minimize; unscored last."""
+
+    def key(candidate: Candidate) -> tuple[int, float]:
+        metric = candidate.objective_metric or {}
+        value = metric.get("Value")
+        if not isinstance(value, (int, float)):
+            return (1, 0.0)
+        return (0, -float(value) if metric.get("Type", "Maximize") == "Maximize" else float(value))
+
+    return sorted(candidates, key=key)

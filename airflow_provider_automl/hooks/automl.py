@@ -1,144 +1,101 @@
-"""The only module that talks to SageMaker for AutoML (sync for tasks, async for triggers)."""
+"""The hook for AutoML jobs: create, describe, list, stop, and the one wait loop (sync for tasks,
+async for triggers)."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
-
-from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-from botocore.config import Config
-from botocore.exceptions import ClientError, HTTPClientError
-from botocore.exceptions import ConnectionError as BotocoreConnectionError
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from airflow_provider_automl.exceptions import (
     AutoMLJobExistsError,
-    AutoMLJobNotFoundError,
     AutoMLValidationError,
+    AutoMLWaitTimeoutError,
 )
-from airflow_provider_automl.hooks import clients
+from airflow_provider_automl.hooks.base import MAX_PAGE_SIZE, SageMakerBaseHook
+from airflow_provider_automl.hooks.errors import (
+    error_code,
+    is_transient_error,
+    job_not_found_as_error,
+)
 from airflow_provider_automl.jobs import AutoMLJob, AutoMLJobStatus, Candidate, json_safe
+from airflow_provider_automl.requests.coerce import choice
 
-if TYPE_CHECKING:
-    from mypy_boto3_sagemaker import SageMakerClient
+# Indirections so tests control time instead of sleeping.
+_sleep = time.sleep
+_monotonic = time.monotonic
 
-# Retry throttling with a client-side rate limiter; a user config that sets retries wins.
-DEFAULT_RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 10}
-
-_TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "ThrottledException",
-        "RequestLimitExceeded",
-        "RequestThrottled",
-        "RequestThrottledException",
-        "TooManyRequestsException",
-        "ProvisionedThroughputExceededException",
-        "SlowDown",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalServerError",
-        "InternalError",
-        "RequestTimeout",
-        "RequestTimeoutException",
-    }
-)
-_ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
-_API_VERSIONS = ("v1", "v2")
-_MAX_PAGE_SIZE = 100
+_CREATE_OPERATIONS = {"v1": "CreateAutoMLJob", "v2": "CreateAutoMLJobV2"}
 
 
-def is_transient_error(exc: BaseException) -> bool:
-    """True for errors worth waiting out: throttling, 5xx, connection drops and timeouts."""
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        return error.get("Code") in _TRANSIENT_CODES or int(status) >= 500
-    # EndpointConnectionError, ConnectTimeoutError (ConnectionError); ReadTimeoutError,
-    # ConnectionClosedError (HTTPClientError).
-    if isinstance(exc, (BotocoreConnectionError, HTTPClientError)):
-        return True
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError, ConnectionError)):
-        return True
-    try:
-        import aiohttp
-    except ImportError:  # pragma: no cover - aiobotocore depends on aiohttp
-        return False
-    return isinstance(exc, aiohttp.ClientError)
+@dataclass
+class JobWatch:
+    """Waiting on one job: what was last seen and the current streak of transient errors.
 
-
-def _error_code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def _is_not_found(exc: ClientError) -> bool:
-    code = _error_code(exc)
-    if code in ("ResourceNotFound", "ResourceNotFoundException"):
-        return True
-    message = str(exc.response.get("Error", {}).get("Message", "")).lower()
-    return code == "ValidationException" and any(
-        phrase in message for phrase in ("does not exist", "not found", "could not find")
-    )
-
-
-@contextmanager
-def _job_not_found_as_error(job_name: str) -> Iterator[None]:
-    """Turn SageMaker's "no such job" answers into :class:`AutoMLJobNotFoundError`."""
-    try:
-        yield
-    except ClientError as exc:
-        if _is_not_found(exc):
-            raise AutoMLJobNotFoundError(job_name) from exc
-        raise
-
-
-class SageMakerAutoMLHook(AwsBaseHook):
-    """Create, describe, list and stop SageMaker Autopilot (AutoML) jobs, V1 and V2.
-
-    Thin wrapper around ``boto3.client("sagemaker")`` on the amazon provider's
-    :class:`~airflow.providers.amazon.aws.hooks.base_aws.AwsBaseHook`: connection
-    ``aws_default``, role assumption and ``endpoint_url`` come from the ``aws`` connection.
-    Unless the botocore config sets ``retries``, retries use mode "adaptive", 10 attempts.
-
-    Keyword arguments (``aws_conn_id``, ``region_name``, ``verify``, ``config``) go to the base hook.
+    The in-worker wait keeps one for its loop, a sensor one across its pokes, so each status
+    transition is logged once, and an error streak once when it starts and once when it ends.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["client_type"] = "sagemaker"
-        super().__init__(*args, **kwargs)
+    job_name: str
+    log: Any
+    started: float = field(default_factory=lambda: _monotonic())
+    job: AutoMLJob | None = None
+    errors: int = 0
+    last_error: BaseException | None = None
 
-    @property
-    def config(self) -> Config:
-        config = super().config
-        if getattr(config, "retries", None) is None:
-            config = config.merge(Config(retries=cast("Any", dict(DEFAULT_RETRIES))))
-        return config
+    def seen(self, job: AutoMLJob) -> AutoMLJob:
+        previous, self.job = self.job, job
+        if previous is None or (previous.status, previous.secondary_status) != (
+            job.status,
+            job.secondary_status,
+        ):
+            self.log.info(
+                "AutoML job %s: %s / %s (%.0fs elapsed)",
+                job.name,
+                job.status.value,
+                job.secondary_status,
+                _monotonic() - self.started,
+            )
+        return job
 
-    @property
-    def client(self) -> SageMakerClient:
-        """The cached boto3 SageMaker client (``self.conn``), typed."""
-        return cast("SageMakerClient", self.conn)
+    def timeout_message(self, max_wait: float) -> str:
+        job = self.job
+        seen = f"still {job.status.value} / {job.secondary_status} (last seen)" if job else "never described"
+        failing = f" The last {self.errors} check(s) failed: {self.last_error}" if self.errors else ""
+        return (
+            f"AutoML job {self.job_name} {seen} after max_wait={max_wait:.0f}s; "
+            f"the job keeps running.{failing}"
+        )
+
+
+class SageMakerAutoMLHook(SageMakerBaseHook):
+    """Create, describe, list, stop and wait for SageMaker Autopilot (AutoML) jobs, V1 and V2.
+
+    Every request goes through the one validator before it is sent (see
+    :class:`~airflow_provider_automl.hooks.base.SageMakerBaseHook`).
+    """
 
     # -- create / describe / stop -------------------------------------------------------------
 
     def create_job(self, request: dict[str, Any], *, api_version: str = "v2") -> str:
-        """Create a job from a validated request (``requests.build_*``); return its ARN."""
-        if api_version not in _API_VERSIONS:
-            raise AutoMLValidationError("api_version", api_version, "Allowed: 'v1', 'v2'.")
+        """Create a job from a request (``requests.build_*``); return its ARN.
+
+        :raises AutoMLJobExistsError: the name is taken (ResourceInUse).
+        """
+        operation = _CREATE_OPERATIONS[choice("api_version", api_version, tuple(_CREATE_OPERATIONS))]
         job_name = request.get("AutoMLJobName", "")
-        call = self.client.create_auto_ml_job_v2 if api_version == "v2" else self.client.create_auto_ml_job
+        from botocore.exceptions import ClientError
+
         try:
-            response = call(**request)
+            response = self.call(operation, request)
         except ClientError as exc:
-            if _error_code(exc) == "ResourceInUse":
+            if error_code(exc) == "ResourceInUse":
                 raise AutoMLJobExistsError(job_name) from exc
             raise
-        arn = response["AutoMLJobArn"]
-        self.log.info("Created AutoML job %s (API %s): %s", job_name, api_version.upper(), arn)
+        arn = str(response["AutoMLJobArn"])
+        self.log.info("Created AutoML job %s (%s): %s", job_name, operation, arn)
         return arn
 
     def describe_job(self, job_name: str) -> AutoMLJob:
@@ -147,28 +104,29 @@ class SageMakerAutoMLHook(AwsBaseHook):
 
     def describe_job_response(self, job_name: str) -> dict[str, Any]:
         """The DescribeAutoMLJobV2 response itself, JSON-safe (what a reattach compares against)."""
-        with _job_not_found_as_error(job_name):
-            response = self.client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
+        with job_not_found_as_error(job_name):
+            response = self.call("DescribeAutoMLJobV2", {"AutoMLJobName": job_name})
         return dict(json_safe(response))
 
     def describe_job_v1(self, job_name: str) -> dict[str, Any]:
         """The V1 DescribeAutoMLJob response, JSON-safe."""
-        with _job_not_found_as_error(job_name):
-            response = self.client.describe_auto_ml_job(AutoMLJobName=job_name)
-        return json_safe(response)
+        with job_not_found_as_error(job_name):
+            response = self.call("DescribeAutoMLJob", {"AutoMLJobName": job_name})
+        return dict(json_safe(response))
 
     def stop_job(self, job_name: str) -> bool:
         """Request a stop; True when requested, False when the job was already terminal or stopping."""
+        from botocore.exceptions import ClientError
+
         job = self.describe_job(job_name)
         if job.is_terminal or job.status is AutoMLJobStatus.STOPPING:
             self.log.info("AutoML job %s is already %s; nothing to stop", job_name, job.status.value)
             return False
         try:
-            self.client.stop_auto_ml_job(AutoMLJobName=job_name)
+            with job_not_found_as_error(job_name):
+                self.call("StopAutoMLJob", {"AutoMLJobName": job_name})
         except ClientError as exc:
-            if _is_not_found(exc):
-                raise AutoMLJobNotFoundError(job_name) from exc
-            if _error_code(exc) != "ValidationException":
+            if error_code(exc) != "ValidationException":
                 raise
             # The job finished between describe and stop.
             job = self.describe_job(job_name)
@@ -178,6 +136,59 @@ class SageMakerAutoMLHook(AwsBaseHook):
             raise
         self.log.info("Requested stop of AutoML job %s", job_name)
         return True
+
+    # -- waiting -------------------------------------------------------------------------------
+
+    def look(self, watch: JobWatch) -> AutoMLJob | None:
+        """One describe for ``watch``; a transient error (throttling, 5xx, network) gives None."""
+        try:
+            job = self.describe_job(watch.job_name)
+        except Exception as exc:
+            if not is_transient_error(exc):
+                raise
+            watch.errors, watch.last_error = watch.errors + 1, exc
+            if watch.errors == 1:
+                seen = (
+                    f"{watch.job.status.value} / {watch.job.secondary_status}" if watch.job else "nothing yet"
+                )
+                watch.log.warning(
+                    "Describing AutoML job %s failed (%s); still waiting (last seen %s).",
+                    watch.job_name,
+                    exc,
+                    seen,
+                )
+            return None
+        if watch.errors:
+            watch.log.info(
+                "Describing AutoML job %s works again after %d error(s).", watch.job_name, watch.errors
+            )
+            watch.errors, watch.last_error = 0, None
+        return watch.seen(job)
+
+    def wait_for_job(
+        self,
+        job_name: str,
+        *,
+        check_interval: float,
+        max_wait: float | None = None,
+        job: AutoMLJob | None = None,
+        log: Any = None,
+    ) -> AutoMLJob:
+        """Describe every ``check_interval`` seconds until the job is terminal; return the last view.
+
+        Transient errors are waited out (logged once per streak) up to ``max_wait``; ``job``, when
+        given, is the view already in hand (not described again first).
+
+        :raises AutoMLWaitTimeoutError: ``max_wait`` seconds passed first (the job keeps running).
+        """
+        watch = JobWatch(job_name, log or self.log)
+        current = watch.seen(job) if job is not None else self.look(watch)
+        while current is None or not current.is_terminal:
+            if max_wait is not None and _monotonic() - watch.started >= max_wait:
+                raise AutoMLWaitTimeoutError(job_name, watch.timeout_message(max_wait), job=watch.job)
+            _sleep(check_interval)
+            current = self.look(watch) or current
+        return current
 
     # -- listing -------------------------------------------------------------------------------
 
@@ -190,28 +201,23 @@ class SageMakerAutoMLHook(AwsBaseHook):
         sort_by: str | None = None,
         sort_order: str | None = None,
         limit: int | None = None,
-        page_size: int = _MAX_PAGE_SIZE,
+        page_size: int = MAX_PAGE_SIZE,
     ) -> list[Candidate]:
         """ListCandidatesForAutoMLJob over all pages (up to ``limit`` candidates)."""
         if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
             raise AutoMLValidationError("limit", limit, "Allowed: a positive integer or None.")
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
-            raise AutoMLValidationError("page_size", page_size, "Allowed: an integer from 1 to 100.")
-        params: dict[str, Any] = {"AutoMLJobName": job_name}
         optional = {
             "StatusEquals": status_equals,
             "CandidateNameEquals": candidate_name_equals,
             "SortBy": sort_by,
             "SortOrder": sort_order,
+            "MaxResults": min(page_size, limit) if limit else page_size,
         }
-        params.update({k: v for k, v in optional.items() if v is not None})
-        pagination: dict[str, Any] = {"PageSize": min(page_size, limit) if limit else page_size}
-        if limit:
-            pagination["MaxItems"] = limit
-        paginator = self.client.get_paginator("list_candidates_for_auto_ml_job")
+        request = {"AutoMLJobName": job_name, **{k: v for k, v in optional.items() if v is not None}}
+        pagination = {"MaxItems": limit} if limit else {}
         candidates: list[Candidate] = []
-        with _job_not_found_as_error(job_name):
-            for page in paginator.paginate(**params, PaginationConfig=cast("Any", pagination)):
+        with job_not_found_as_error(job_name):
+            for page in self.paginate("ListCandidatesForAutoMLJob", request, pagination):
                 for item in page.get("Candidates", ()):
                     candidates.append(Candidate.from_response(item))
                     if limit is not None and len(candidates) >= limit:
@@ -221,55 +227,32 @@ class SageMakerAutoMLHook(AwsBaseHook):
 
     def list_jobs(self, **filters: Any) -> list[dict[str, Any]]:
         """ListAutoMLJobs over all pages; ``filters`` are the API's request fields. JSON-safe summaries."""
-        paginator = self.client.get_paginator("list_auto_ml_jobs")
         summaries: list[dict[str, Any]] = []
-        for page in paginator.paginate(**filters):
+        for page in self.paginate("ListAutoMLJobs", filters):
             summaries.extend(json_safe(page.get("AutoMLJobSummaries", [])))
         return summaries
 
     # -- async (triggers) ----------------------------------------------------------------------
 
-    def client_cache_key(self) -> tuple[Any, ...]:
-        """Key of the shared async client: what the hook was built with, no connection lookup."""
-        return (self.aws_conn_id, self._region_name, self._verify, clients.freeze_config(self._config))
-
-    async def get_shared_async_conn(self) -> Any:
-        """The process-wide aiobotocore SageMaker client for this hook's key (never close it)."""
-        return await clients.get_client(self.client_cache_key(), self.get_async_conn)
-
     async def describe_job_async(self, job_name: str) -> AutoMLJob:
         """DescribeAutoMLJobV2 on the shared async client; not found -> AutoMLJobNotFoundError."""
-        client = await self.get_shared_async_conn()
-        with _job_not_found_as_error(job_name):
-            response = await client.describe_auto_ml_job_v2(AutoMLJobName=job_name)
+        with job_not_found_as_error(job_name):
+            response = await self.call_async("DescribeAutoMLJobV2", {"AutoMLJobName": job_name})
         return AutoMLJob.from_describe(response)
 
     async def list_jobs_changed_since_async(
-        self, after: dt.datetime, *, page_size: int = _MAX_PAGE_SIZE
+        self, after: dt.datetime, *, page_size: int = MAX_PAGE_SIZE
     ) -> AsyncIterator[list[dict[str, Any]]]:
         """ListAutoMLJobs(LastModifiedTimeAfter=after), one page per call, on the shared async client.
 
         Yields the raw summaries of each page (datetimes kept). Sorted by CreationTime, which never
         changes, so a job modified while the pages are read cannot move between pages.
         """
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 100:
-            raise AutoMLValidationError("page_size", page_size, "Allowed: an integer from 1 to 100.")
-        client = await self.get_shared_async_conn()
-        params: dict[str, Any] = {
+        request = {
             "LastModifiedTimeAfter": after,
             "SortBy": "CreationTime",
             "SortOrder": "Descending",
             "MaxResults": page_size,
         }
-        while True:
-            response = await client.list_auto_ml_jobs(**params)
+        async for response in self.pages_async("ListAutoMLJobs", request):
             yield list(response.get("AutoMLJobSummaries", ()))
-            token = response.get("NextToken")
-            if not token:
-                return
-            params["NextToken"] = token
-
-
-def is_access_denied(exc: BaseException) -> bool:
-    """True when the caller's IAM policy does not allow the action."""
-    return isinstance(exc, ClientError) and _error_code(exc) in _ACCESS_DENIED_CODES

@@ -22,7 +22,6 @@ Notes:
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
@@ -38,6 +37,7 @@ class _LoopClients:
         self.lock = asyncio.Lock()
         self.clients: dict[Hashable, Any] = {}
         self.contexts: dict[Hashable, Any] = {}
+        self.names: dict[Hashable, str] = {}
         self.closer: Any = None  # see _close_at_loop_shutdown
 
 
@@ -55,18 +55,10 @@ async def _close_at_loop_shutdown(cache: _LoopClients) -> AsyncIterator[None]:
 _BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClients] = weakref.WeakKeyDictionary()
 
 
-def freeze_config(config: Any) -> str:
-    """A stable, hashable form of a botocore config (dict, ``botocore.config.Config`` or None)."""
-    if config is None:
-        return ""
-    if not isinstance(config, dict):
-        # botocore.config.Config keeps what the user set here.
-        config = getattr(config, "_user_provided_options", None) or vars(config)
-    return json.dumps(config, sort_keys=True, default=repr)
-
-
-async def get_client(key: Hashable, create: Callable[[], Awaitable[Any]]) -> Any:
+async def get_client(key: Hashable, create: Callable[[], Awaitable[Any]], *, name: str = "") -> Any:
     """Return the open client for ``key`` on the running loop, creating it once.
+
+    ``name`` says in logs which settings the client is for (``AwsParams.describe()``).
 
     ``create`` returns an aiobotocore client creator (an async context manager, as returned by
     ``AwsGenericHook.get_async_conn()``); it is entered once and kept open until ``close_all()``.
@@ -85,10 +77,11 @@ async def get_client(key: Hashable, create: Callable[[], Awaitable[Any]]) -> Any
             client = await context.__aenter__()
             cache.contexts[key] = context
             cache.clients[key] = client
+            cache.names[key] = name or repr(key)
             if cache.closer is None:
                 cache.closer = _close_at_loop_shutdown(cache)
                 await cache.closer.__anext__()
-            log.info("Opened shared SageMaker client for %s", _describe_key(key))
+            log.info("Opened shared SageMaker client for %s", cache.names[key])
     return client
 
 
@@ -111,13 +104,6 @@ async def _close(cache: _LoopClients) -> None:
             try:
                 await context.__aexit__(None, None, None)
             except Exception:  # closing must not hide the other clients
-                log.warning("Error closing shared client for %s", _describe_key(key), exc_info=True)
+                log.warning("Error closing shared client for %s", cache.names.get(key, key), exc_info=True)
         cache.contexts.clear()
         cache.clients.clear()
-
-
-def _describe_key(key: Hashable) -> str:
-    if isinstance(key, tuple) and len(key) == 4:
-        text = f"aws_conn_id={key[0]!r}, region_name={key[1]!r}, verify={key[2]!r}"
-        return text + (f", config={key[3]}" if key[3] else "")
-    return repr(key)

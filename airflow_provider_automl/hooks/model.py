@@ -2,48 +2,35 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Mapping
+from typing import Any
 
-from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 from botocore.exceptions import ClientError
 
 from airflow_provider_automl.exceptions import AutoMLError
-
-if TYPE_CHECKING:
-    from mypy_boto3_sagemaker import SageMakerClient
+from airflow_provider_automl.hooks.base import SageMakerBaseHook
+from airflow_provider_automl.hooks.errors import is_already_exists, is_not_found
+from airflow_provider_automl.jobs import json_safe
 
 IDEMPOTENCY_KEY = "AirflowIdempotencyKey"
 
 
-def _code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", ""))
+class SageMakerModelHook(SageMakerBaseHook):
+    """CreateModel, model package groups, CreateModelPackage and approval, retry-safe.
 
+    Every request goes through the one validator before it is sent (see
+    :class:`~airflow_provider_automl.hooks.base.SageMakerBaseHook`).
+    """
 
-def _message(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Message", ""))
-
-
-class SageMakerModelHook(AwsBaseHook):
-    """CreateModel, model package groups, CreateModelPackage and approval, retry-safe."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["client_type"] = "sagemaker"
-        super().__init__(*args, **kwargs)
-
-    @property
-    def client(self) -> SageMakerClient:
-        """The cached boto3 SageMaker client (``self.conn``), typed."""
-        return cast("SageMakerClient", self.conn)
-
-    def create_model(self, request: dict[str, Any]) -> str:
+    def create_model(self, request: Mapping[str, Any]) -> str:
         """Create the model and return its ARN; an existing model with the same containers is reused."""
         name = request["ModelName"]
         try:
-            arn = str(self.client.create_model(**request)["ModelArn"])
+            arn = str(self.call("CreateModel", request)["ModelArn"])
         except ClientError as err:
-            if "already exist" not in _message(err):
+            if not is_already_exists(err):
                 raise
-            existing = self.client.describe_model(ModelName=name)
+            existing = self.call("DescribeModel", {"ModelName": name})
             have = existing.get("Containers") or [existing.get("PrimaryContainer")]
             if _identity(have) != _identity(request["Containers"]):
                 raise AutoMLError(
@@ -55,42 +42,35 @@ class SageMakerModelHook(AwsBaseHook):
         self.log.info("Created model %s with %d container(s): %s", name, len(request["Containers"]), arn)
         return arn
 
-    def ensure_model_package_group(self, name: str, description: str | None = None) -> str:
-        """ARN of the model package group ``name``, creating it when missing."""
+    def ensure_model_package_group(self, request: Mapping[str, Any]) -> str:
+        """ARN of the model package group ``request`` names, created from ``request`` when missing.
+
+        ``request`` is a CreateModelPackageGroup request
+        (:func:`~airflow_provider_automl.requests.model.build_create_model_package_group_request`).
+        """
+        describe = {"ModelPackageGroupName": request["ModelPackageGroupName"]}
         try:
-            return str(
-                self.client.describe_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
-            )
+            return str(self.call("DescribeModelPackageGroup", describe)["ModelPackageGroupArn"])
         except ClientError as err:
-            if _code(err) not in ("ValidationException", "ResourceNotFound") or "not exist" not in _message(
-                err
-            ):
+            if not is_not_found(err):
                 raise
-        request: dict[str, Any] = {"ModelPackageGroupName": name}
-        if description:
-            request["ModelPackageGroupDescription"] = description
         try:
-            arn = str(self.client.create_model_package_group(**request)["ModelPackageGroupArn"])
+            arn = str(self.call("CreateModelPackageGroup", request)["ModelPackageGroupArn"])
         except ClientError as err:
-            # Another task created it between our describe and create.
-            if "already exist" not in _message(err) and _code(err) != "ResourceInUse":
+            if not is_already_exists(err):  # another task created it between our describe and create
                 raise
-            return str(
-                self.client.describe_model_package_group(ModelPackageGroupName=name)["ModelPackageGroupArn"]
-            )
-        self.log.info("Created model package group %s.", name)
+            return str(self.call("DescribeModelPackageGroup", describe)["ModelPackageGroupArn"])
+        self.log.info("Created model package group %s.", request["ModelPackageGroupName"])
         return arn
 
     def find_model_package(self, group: str, idempotency_key: str, *, scan: int = 20) -> str | None:
         """ARN of a package in ``group`` registered with ``idempotency_key``, among the newest ``scan``."""
-        paginator = self.client.get_paginator("list_model_packages")
+        request = {"ModelPackageGroupName": group, "SortBy": "CreationTime", "SortOrder": "Descending"}
         seen = 0
-        for page in paginator.paginate(
-            ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Descending"
-        ):
+        for page in self.paginate("ListModelPackages", request):
             for summary in page.get("ModelPackageSummaryList", []):
                 arn = summary["ModelPackageArn"]
-                described = self.client.describe_model_package(ModelPackageName=arn)
+                described = self.call("DescribeModelPackage", {"ModelPackageName": arn})
                 if (described.get("CustomerMetadataProperties") or {}).get(
                     IDEMPOTENCY_KEY
                 ) == idempotency_key:
@@ -100,8 +80,8 @@ class SageMakerModelHook(AwsBaseHook):
                     return None
         return None
 
-    def create_model_package(self, request: dict[str, Any]) -> str:
-        arn = str(self.client.create_model_package(**request)["ModelPackageArn"])
+    def create_model_package(self, request: Mapping[str, Any]) -> str:
+        arn = str(self.call("CreateModelPackage", request)["ModelPackageArn"])
         self.log.info(
             "Registered model package %s (%s).",
             arn,
@@ -109,18 +89,16 @@ class SageMakerModelHook(AwsBaseHook):
         )
         return arn
 
-    def update_approval(self, arn: str, status: str, description: str | None = None) -> str:
-        request: dict[str, Any] = {"ModelPackageArn": arn, "ModelApprovalStatus": status}
-        if description:
-            request["ApprovalDescription"] = description
-        self.client.update_model_package(**request)
-        self.log.info("Model package %s is now %s.", arn, status)
+    def update_model_package(self, request: Mapping[str, Any]) -> str:
+        """UpdateModelPackage (e.g. from ``build_update_approval_request``); returns the package ARN."""
+        self.call("UpdateModelPackage", request)
+        arn = str(request["ModelPackageArn"])
+        if "ModelApprovalStatus" in request:
+            self.log.info("Model package %s is now %s.", arn, request["ModelApprovalStatus"])
         return arn
 
     def describe_model_package(self, arn: str) -> dict[str, Any]:
-        from airflow_provider_automl.jobs import json_safe
-
-        return dict(json_safe(self.client.describe_model_package(ModelPackageName=arn)))
+        return dict(json_safe(self.call("DescribeModelPackage", {"ModelPackageName": arn})))
 
 
 def _identity(containers: Any) -> list[tuple[str | None, str | None, dict[str, str]]]:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_automl.base import AutoMLBaseOperator, aws_template_fields
-from airflow_provider_automl.compat import AirflowException, default_deferrable
+from airflow_provider_automl.compat import default_deferrable
 from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink
+from airflow_provider_automl.requests.coerce import choice, optional_seconds, positive_seconds, strict_bool
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
 
     from airflow_provider_automl.compat import Context
-    from airflow_provider_automl.jobs import AutoMLJob, Candidate
+    from airflow_provider_automl.jobs import AutoMLJob
 
 XCOM_BEST_CANDIDATE = "best_candidate"
 XCOM_INFERENCE_CONTAINERS = "inference_containers"
@@ -24,28 +24,8 @@ API_VERSIONS = ("v1", "v2")
 JOB_EXISTS_ACTIONS = ("reattach", "fail", "timestamp")
 
 
-def _check_choice(field: str, value: object, allowed: Sequence[str]) -> str:
-    from airflow_provider_automl.exceptions import AutoMLValidationError
-
-    if not isinstance(value, str) or value.lower() not in allowed:
-        raise AutoMLValidationError(field, value, f"Allowed: {', '.join(allowed)}.")
-    return value.lower()
-
-
-def _check_seconds(field: str, value: object) -> float:
-    from airflow_provider_automl.exceptions import AutoMLValidationError
-
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise AutoMLValidationError(field, value, "Must be a positive number of seconds.")
-    return float(value)
-
-
-def _check_max_wait(value: object) -> float | None:
-    return None if value is None else _check_seconds("max_wait", value)
-
-
 class _AutoMLOperator(AutoMLBaseOperator):
-    """Base of this module's operators: AWS connection fields and the cached hook."""
+    """Base of this module's operators: AWS connection fields, the cached hook, the job record."""
 
     template_fields: Sequence[str] = aws_template_fields()
     _lineage_job: AutoMLJob | None = None  # the last job seen, for OpenLineage
@@ -79,28 +59,6 @@ class _AutoMLOperator(AutoMLBaseOperator):
                 "AutoML job %s completed (%s) with no best candidate.", job.name, job.secondary_status
             )
         return job.to_record()
-
-
-class _StatusLogger:
-    """Logs each secondary-status transition once, with the time since waiting began."""
-
-    def __init__(self, log: Any, job_name: str) -> None:
-        self._log = log
-        self._job_name = job_name
-        self._started = time.monotonic()
-        self._last: tuple[str, str] | None = None
-
-    def __call__(self, job: AutoMLJob) -> None:
-        state = (job.status.value, job.secondary_status)
-        if state != self._last:
-            self._last = state
-            self._log.info(
-                "AutoML job %s: %s / %s (%.0fs elapsed)",
-                self._job_name,
-                state[0],
-                state[1],
-                time.monotonic() - self._started,
-            )
 
 
 class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
@@ -162,29 +120,6 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         when None.
     """
 
-    template_fields: Sequence[str] = aws_template_fields(
-        "job_name",
-        "input_data_config",
-        "output_path",
-        "role_arn",
-        "problem_type_config",
-        "api_version",
-        "target_attribute",
-        "problem_type",
-        "objective_metric",
-        "validation_input",
-        "content_type",
-        "compression",
-        "validation_fraction",
-        "max_candidates",
-        "max_runtime_per_training_job",
-        "max_job_runtime",
-        "mode",
-        "security_config",
-        "model_deploy_config",
-        "tags",
-        "request",
-    )
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "input_data_config": "json",
         "problem_type_config": "json",
@@ -195,6 +130,30 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
     }
     operator_extra_links = (SageMakerAutoMLJobLink(),)
     ui_color = "#c7e9c0"
+    field_kinds: ClassVar[Mapping[str, str]] = {
+        "job_name": "text",
+        "input_data_config": "uri_or_list",
+        "output_path": "name",
+        "role_arn": "name",
+        "problem_type_config": "mapping",
+        "api_version": "name",
+        "target_attribute": "text",
+        "problem_type": "text",
+        "objective_metric": "text",
+        "validation_input": "text",
+        "content_type": "text",
+        "compression": "text",
+        "validation_fraction": "float",
+        "max_candidates": "int",
+        "max_runtime_per_training_job": "int",
+        "max_job_runtime": "int",
+        "mode": "text",
+        "security_config": "mapping",
+        "model_deploy_config": "mapping",
+        "tags": "tags",
+        "request": "mapping",
+    }
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
     _lineage_request: dict[str, Any] | None = None  # the create request sent, for OpenLineage
 
     def __init__(
@@ -250,13 +209,13 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         self.model_deploy_config = model_deploy_config
         self.tags = tags
         self.request = request
-        self.action_if_job_exists = _check_choice(
-            "action_if_job_exists", action_if_job_exists, JOB_EXISTS_ACTIONS
+        self.action_if_job_exists = choice("action_if_job_exists", action_if_job_exists, JOB_EXISTS_ACTIONS)
+        self.wait_for_completion = strict_bool("wait_for_completion", wait_for_completion)
+        self.deferrable = (
+            default_deferrable() if deferrable is None else strict_bool("deferrable", deferrable)
         )
-        self.wait_for_completion = wait_for_completion
-        self.deferrable = default_deferrable() if deferrable is None else deferrable
-        self.check_interval = _check_seconds("check_interval", check_interval)
-        self.max_wait = _check_max_wait(max_wait)
+        self.check_interval = positive_seconds("check_interval", check_interval)
+        self.max_wait = optional_seconds("max_wait", max_wait)
         if self.deferrable and not self.wait_for_completion:
             self.log.warning(
                 "deferrable=True has no effect with wait_for_completion=False: the task returns "
@@ -266,99 +225,33 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
 
     # -- request -----------------------------------------------------------------------------
 
-    def _tags(self) -> list[dict[str, str]] | None:
-        if isinstance(self.tags, Mapping):
-            return [{"Key": str(k), "Value": str(v)} for k, v in self.tags.items()]
-        return self.tags
+    def coerce_fields(self) -> None:
+        super().coerce_fields()
+        self.api_version = choice("api_version", self.api_version, API_VERSIONS)
 
     def build_request(self, job_name: str) -> dict[str, Any]:
-        """The validated create request for ``job_name``; raises before any AWS call."""
-        from airflow_provider_automl import requests
-        from airflow_provider_automl.exceptions import AutoMLValidationError
+        """The validated create request for ``job_name`` (call after ``coerce_fields``)."""
+        from airflow_provider_automl.requests.create import build_create_request
 
-        api_version = _check_choice("api_version", self.api_version, API_VERSIONS)
-        raw = dict(self.request or {})
-        inputs: Any = self.input_data_config
-        if isinstance(inputs, str):
-            inputs = requests.input_channels(
-                inputs,
-                validation=self.validation_input,
-                content_type=self.content_type,
-                compression=self.compression,
-            )
-        if api_version == "v2":
-            for name in ("max_candidates", "max_runtime_per_training_job", "max_job_runtime", "mode"):
-                if getattr(self, name) is not None:
-                    raise AutoMLValidationError(
-                        name,
-                        getattr(self, name),
-                        "With api_version='v2' set it in problem_type_config (e.g. "
-                        "tabular_config(max_candidates=...)), or use api_version='v1'.",
-                    )
-            problem_type_config = self.problem_type_config
-            if problem_type_config is None and "AutoMLProblemTypeConfig" not in raw:
-                if self.target_attribute is None:
-                    raise AutoMLValidationError(
-                        "problem_type_config",
-                        None,
-                        "Required with api_version='v2': pass e.g. tabular_config(target_attribute=...).",
-                    )
-                problem_type_config = requests.tabular_config(
-                    target_attribute=self.target_attribute, problem_type=self.problem_type
-                )
-            return requests.build_v2_request(
-                job_name=job_name,
-                input_data_config=inputs,
-                output_path=self.output_path,
-                role_arn=self.role_arn,
-                problem_type_config=problem_type_config or {},
-                objective_metric=self.objective_metric,
-                security_config=self.security_config,
-                validation_fraction=self.validation_fraction,
-                model_deploy_config=self.model_deploy_config,
-                tags=self._tags(),
-                extra=raw,
-            )
-        if self.problem_type_config is not None:
-            raise AutoMLValidationError(
-                "problem_type_config",
-                self.problem_type_config,
-                "Only used with api_version='v2'; with 'v1' use target_attribute and problem_type.",
-            )
-        return requests.build_v1_request(
-            job_name=job_name,
-            input_data_config=inputs,
-            output_path=self.output_path,
-            role_arn=self.role_arn,
-            target_attribute=self.target_attribute,
-            problem_type=self.problem_type,
-            objective_metric=self.objective_metric,
-            max_candidates=self.max_candidates,
-            max_runtime_per_training_job=self.max_runtime_per_training_job,
-            max_job_runtime=self.max_job_runtime,
-            mode=self.mode,
-            validation_fraction=self.validation_fraction,
-            security_config=self.security_config,
-            model_deploy_config=self.model_deploy_config,
-            tags=self._tags(),
-            extra=raw,
-        )
+        arguments = {
+            name: getattr(self, name) for name in self.field_kinds if name not in ("job_name", "api_version")
+        }
+        return build_create_request(self.api_version, job_name=job_name, **arguments)
 
     def resolve_job_name(self, context: Context) -> str:
         """The given ``job_name``, or one derived from the task instance (stable across retries)."""
-        from airflow_provider_automl import requests
+        from airflow_provider_automl.requests.names import derive_job_name, validate_job_name
 
-        if self.job_name:
-            return requests.validate_job_name(self.job_name)
+        if self.job_name is not None:
+            return validate_job_name(self.job_name)
         ti = context["ti"]
         map_index = getattr(ti, "map_index", -1)
-        return requests.derive_job_name(
-            ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else map_index
-        )
+        return derive_job_name(ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else map_index)
 
     # -- execution ---------------------------------------------------------------------------
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self.coerce_fields()
         job_name = self.resolve_job_name(context)
         request = self.build_request(job_name)
         self._lineage_request = request
@@ -378,35 +271,41 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
             return job.to_record()
         if self.deferrable:
             self._defer(job)
-        return self._finish(context, self._wait(job))
+        job = self.hook.wait_for_job(
+            job.name, check_interval=self.check_interval, max_wait=self.max_wait, job=job, log=self.log
+        )
+        return self._finish(context, job)
 
     def _create_or_reattach(self, job_name: str, request: dict[str, Any]) -> str:
-        from airflow_provider_automl import requests
         from airflow_provider_automl.exceptions import AutoMLJobExistsError
+        from airflow_provider_automl.requests.names import timestamped_job_name
+        from airflow_provider_automl.requests.reattach import reattach_mismatches
 
-        api_version = self.api_version.lower()
         try:
-            self.hook.create_job(request, api_version=api_version)
+            self.hook.create_job(request, api_version=self.api_version)
             return job_name
         except AutoMLJobExistsError:
             if self.action_if_job_exists == "fail":
-                raise AirflowException(
+                raise AutoMLJobExistsError(
+                    job_name,
                     f"An AutoML job named {job_name!r} already exists and action_if_job_exists='fail'. "
                     "AutoML job names can never be reused; pick another job_name or use "
-                    "action_if_job_exists='reattach' or 'timestamp'."
+                    "action_if_job_exists='reattach' or 'timestamp'.",
                 ) from None
             if self.action_if_job_exists == "timestamp":
-                new_name = _timestamped(job_name)
+                new_name = timestamped_job_name(job_name)
                 self.log.info("AutoML job %s exists; creating %s instead.", job_name, new_name)
-                self.hook.create_job(self.build_request(new_name), api_version=api_version)
+                self.hook.create_job(self.build_request(new_name), api_version=self.api_version)
                 return new_name
         described = self.hook.describe_job_response(job_name)
-        mismatches = requests.reattach_mismatches(request, described, api_version=api_version)
+        mismatches = reattach_mismatches(request, described, api_version=self.api_version)
         if mismatches:
-            raise AirflowException(
+            raise AutoMLJobExistsError(
+                job_name,
                 f"An AutoML job named {job_name!r} already exists with different inputs, so this task "
                 f"will not reattach to it: {'; '.join(mismatches)}. Use another job_name or "
-                "action_if_job_exists='timestamp'."
+                "action_if_job_exists='timestamp'.",
+                mismatches=mismatches,
             )
         self.log.info(
             "AutoML job %s already exists with the same inputs (%s); reattaching instead of creating.",
@@ -432,51 +331,15 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
                 poll_interval=self.check_interval,
                 deadline=deadline,
                 last_secondary_status=job.secondary_status,
-                **self.aws_hook_params,
+                **self.aws_params.to_kwargs(),
             ),
             method_name="execute_complete",
         )
 
-    def _wait(self, job: AutoMLJob) -> AutoMLJob:
-        from airflow_provider_automl.hooks.automl import is_transient_error
-
-        log_status = _StatusLogger(self.log, job.name)
-        log_status(job)
-        started = time.monotonic()
-        errors = 0  # consecutive transient errors: waited out like the trigger does, up to max_wait
-        last_error: BaseException | None = None
-        while not job.is_terminal:
-            if self.max_wait is not None and time.monotonic() - started >= self.max_wait:
-                failing = f" The last {errors} check(s) failed: {last_error}" if errors else ""
-                raise AirflowException(
-                    f"AutoML job {job.name} still {job.status.value} / {job.secondary_status} (last seen) "
-                    f"after max_wait={self.max_wait:.0f}s; the job keeps running.{failing}"
-                )
-            time.sleep(self.check_interval)
-            try:
-                job = self.hook.describe_job(job.name)
-            except Exception as exc:
-                if not is_transient_error(exc):
-                    raise
-                errors, last_error = errors + 1, exc
-                if errors == 1:
-                    self.log.warning(
-                        "Describing AutoML job %s failed (%s); still waiting (last seen %s / %s).",
-                        job.name,
-                        exc,
-                        job.status.value,
-                        job.secondary_status,
-                    )
-                continue
-            if errors:
-                self.log.info("Describing AutoML job %s works again after %d error(s).", job.name, errors)
-                errors = 0
-            log_status(job)
-        return job
-
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
-        job = job_from_event(event)
-        return self._finish(context, job)
+        from airflow_provider_automl.triggers.events import job_from_event
+
+        return self._finish(context, job_from_event(event))
 
     def on_kill(self) -> None:
         if self._created_job_name:
@@ -493,37 +356,18 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         from airflow_provider_automl.lineage import s3_datasets
 
         job = self._lineage_job
-        # Resumed after a deferral, this is a new operator instance: rebuild the request from the
-        # rendered fields (the job name changes neither the channels nor the output path).
-        request = self._lineage_request or self.build_request(job.name if job else "lineage")
+        request = self._lineage_request
+        if request is None:
+            # Resumed after a deferral, this is a new operator instance: rebuild the request from the
+            # rendered fields (the job name changes neither the channels nor the output path).
+            self.coerce_fields()
+            request = self.build_request(job.name if job else "lineage")
         channels = request.get("AutoMLJobInputDataConfig") or request.get("InputDataConfig") or []
         inputs = [channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri") for channel in channels]
         outputs = [(job and job.output_path) or request["OutputDataConfig"]["S3OutputPath"]]
         if job is not None and job.best_candidate is not None:
             outputs += [c.get("ModelDataUrl") for c in job.best_candidate.inference_containers]
         return OperatorLineage(inputs=s3_datasets(inputs), outputs=s3_datasets(outputs))
-
-
-def _timestamped(job_name: str) -> str:
-    suffix = datetime.now(timezone.utc).strftime("%y%m%d%H%M%S")
-    return f"{job_name[: 32 - len(suffix) - 1].rstrip('-')}-{suffix}"
-
-
-def job_from_event(event: Mapping[str, Any] | None) -> AutoMLJob:
-    """The job record carried by a trigger event; raises with the event's message on anything but success."""
-    from airflow_provider_automl.exceptions import AutoMLJobFailedError
-    from airflow_provider_automl.jobs import AutoMLJob
-
-    if not isinstance(event, Mapping) or "status" not in event:
-        raise AirflowException(f"AutoML trigger sent an unexpected event: {event!r}")
-    record = event.get("job")
-    if event["status"] == "success" and isinstance(record, Mapping):
-        return AutoMLJob.from_record(record)
-    if event["status"] in ("failed", "stopped") and isinstance(record, Mapping):
-        raise AutoMLJobFailedError(AutoMLJob.from_record(record))
-    raise AirflowException(
-        str(event.get("message") or f"AutoML job {event.get('job_name')} wait ended: {event['status']}")
-    )
 
 
 class SageMakerDescribeAutoMLJobOperator(_AutoMLOperator):
@@ -536,7 +380,8 @@ class SageMakerDescribeAutoMLJobOperator(_AutoMLOperator):
     :param job_name: Name of the AutoML job (templated).
     """
 
-    template_fields: Sequence[str] = aws_template_fields("job_name")
+    field_kinds: ClassVar[Mapping[str, str]] = {"job_name": "name"}
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
     operator_extra_links = (SageMakerAutoMLJobLink(),)
 
     def __init__(self, *, job_name: str, **kwargs: Any) -> None:
@@ -544,6 +389,7 @@ class SageMakerDescribeAutoMLJobOperator(_AutoMLOperator):
         self.job_name = job_name
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self.coerce_fields()
         job = self.hook.describe_job(self.job_name)
         self.log.info("AutoML job %s: %s / %s", job.name, job.status.value, job.secondary_status)
         SageMakerAutoMLJobLink.persist_for_job(context, self.hook, job.name)
@@ -561,17 +407,23 @@ class SageMakerListAutoMLCandidatesOperator(_AutoMLOperator):
     best whether the objective is F1 or MSE. With ``sort_by`` the API's order is kept.
 
     :param job_name: Name of the AutoML job (templated).
-    :param status_equals: Only candidates with this status; ``Completed`` by default,
-        None for all (templated).
+    :param status_equals: Only candidates with this status (``Completed``, ``InProgress``,
+        ``Failed``, ``Stopped``, ``Stopping``); ``Completed`` by default, None for all (templated).
     :param candidate_name_equals: Only the candidate with this name (templated).
     :param sort_by: ``CreationTime``, ``Status`` or ``FinalObjectiveMetricValue`` (templated).
     :param sort_order: ``Ascending`` or ``Descending`` (templated).
-    :param top_k: Return at most this many candidates (templated).
+    :param top_k: Return at most this many candidates, a positive int (templated).
     """
 
-    template_fields: Sequence[str] = aws_template_fields(
-        "job_name", "status_equals", "candidate_name_equals", "sort_by", "sort_order", "top_k"
-    )
+    field_kinds: ClassVar[Mapping[str, str]] = {
+        "job_name": "name",
+        "status_equals": "text",
+        "candidate_name_equals": "text",
+        "sort_by": "text",
+        "sort_order": "text",
+        "top_k": "int",
+    }
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
 
     def __init__(
         self,
@@ -594,9 +446,11 @@ class SageMakerListAutoMLCandidatesOperator(_AutoMLOperator):
 
     def execute(self, context: Context) -> list[dict[str, Any]]:
         from airflow_provider_automl.exceptions import AutoMLValidationError
+        from airflow_provider_automl.jobs import rank_candidates
 
+        self.coerce_fields()
         top_k = self.top_k
-        if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1):
+        if top_k is not None and top_k < 1:
             raise AutoMLValidationError("top_k", top_k, "Must be a positive integer, or None for all.")
         candidates = self.hook.list_candidates(
             self.job_name,
@@ -620,30 +474,19 @@ class SageMakerListAutoMLCandidatesOperator(_AutoMLOperator):
         return [candidate.to_record() for candidate in candidates]
 
 
-def rank_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """Best first by final objective metric, honouring Maximize / Minimize; unscored last."""
-
-    def key(candidate: Candidate) -> tuple[int, float]:
-        metric = candidate.objective_metric or {}
-        value = metric.get("Value")
-        if not isinstance(value, (int, float)):
-            return (1, 0.0)
-        return (0, -float(value) if metric.get("Type", "Maximize") == "Maximize" else float(value))
-
-    return sorted(candidates, key=key)
-
-
 class SageMakerStopAutoMLJobOperator(_AutoMLOperator):
     """
     Stop an AutoML job. A job that already ended is not an error.
 
     :param job_name: Name of the AutoML job (templated).
     :param wait_for_completion: Wait until the job reaches a terminal status (default False).
-    :param check_interval: Seconds between status checks while waiting.
+    :param check_interval: Seconds between status checks while waiting; throttling and network
+        errors are waited out like the create operator does.
     :param max_wait: Seconds to wait before failing the task.
     """
 
-    template_fields: Sequence[str] = aws_template_fields("job_name")
+    field_kinds: ClassVar[Mapping[str, str]] = {"job_name": "name"}
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
 
     def __init__(
         self,
@@ -656,26 +499,19 @@ class SageMakerStopAutoMLJobOperator(_AutoMLOperator):
     ) -> None:
         super().__init__(**kwargs)
         self.job_name = job_name
-        self.wait_for_completion = wait_for_completion
-        self.check_interval = _check_seconds("check_interval", check_interval)
-        self.max_wait = _check_max_wait(max_wait)
+        self.wait_for_completion = strict_bool("wait_for_completion", wait_for_completion)
+        self.check_interval = positive_seconds("check_interval", check_interval)
+        self.max_wait = optional_seconds("max_wait", max_wait)
 
     def execute(self, context: Context) -> dict[str, Any]:
+        self.coerce_fields()
         if self.hook.stop_job(self.job_name):
             self.log.info("Stop requested for AutoML job %s.", self.job_name)
         else:
             self.log.info("AutoML job %s had already ended or is stopping; nothing to stop.", self.job_name)
-        job = self.hook.describe_job(self.job_name)
-        log_status = _StatusLogger(self.log, self.job_name)
-        log_status(job)
-        started = time.monotonic()
-        while self.wait_for_completion and not job.is_terminal:
-            if self.max_wait is not None and time.monotonic() - started >= self.max_wait:
-                raise AirflowException(
-                    f"AutoML job {self.job_name} still {job.status.value} / {job.secondary_status} "
-                    f"after max_wait={self.max_wait:.0f}s."
-                )
-            time.sleep(self.check_interval)
-            job = self.hook.describe_job(self.job_name)
-            log_status(job)
+        if not self.wait_for_completion:
+            return self.hook.describe_job(self.job_name).to_record()
+        job = self.hook.wait_for_job(
+            self.job_name, check_interval=self.check_interval, max_wait=self.max_wait, log=self.log
+        )
         return job.to_record()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,22 +29,6 @@ def model_package_group_asset(group_name: str) -> Asset:
     return named_asset(f"sagemaker-model-package-group/{group_name}")
 
 
-def _parse_value(field: str, value: Any) -> Any:
-    """Accept a rendered template's text for list/dict fields (``{{ ti.xcom_pull() }}`` gives text)."""
-    if not isinstance(value, str):
-        return value
-    from airflow_provider_automl.exceptions import AutoMLValidationError
-
-    for parse in (json.loads, ast.literal_eval):
-        try:
-            return parse(value)
-        except (ValueError, SyntaxError):
-            continue
-    raise AutoMLValidationError(
-        field, value[:200], "Must be a list or dict (pass the XComArg, or a template rendering to JSON)."
-    )
-
-
 def _idempotency_key(context: Context, task: BaseOperator) -> str:
     ti = context["ti"]
     raw = f"{ti.dag_id}\x00{task.task_id}\x00{ti.run_id}\x00{getattr(ti, 'map_index', -1)}"
@@ -61,24 +43,19 @@ class _ModelOperator(AutoMLBaseOperator):
         """This operator's hook: models and the Model Registry, not AutoML jobs."""
         from airflow_provider_automl.hooks.model import SageMakerModelHook
 
-        return self._build_hook(SageMakerModelHook)
+        return self.aws_params.build_hook(SageMakerModelHook)
 
-    @property
-    def model_hook(self) -> SageMakerModelHook:
-        return self.hook
+    def _containers(self, keys: Sequence[str] | None) -> list[dict[str, Any]]:
+        """The (coerced) ``containers``, or else the ``candidate``'s, with the response keys set."""
+        from airflow_provider_automl.requests import model
 
-    def _containers(
-        self, containers: Any, candidate: Any, keys: Sequence[str] | None
-    ) -> list[dict[str, Any]]:
-        from airflow_provider_automl import model_requests
-
-        containers = _parse_value("containers", containers)
-        candidate = _parse_value("candidate", candidate)
+        containers: Any = getattr(self, "containers", None)
+        candidate: Any = getattr(self, "candidate", None)
         if containers is None and candidate is not None:
-            validated = model_requests.validate_containers(candidate, field="candidate.InferenceContainers")
+            validated = model.validate_containers(candidate, field="candidate.InferenceContainers")
         else:
-            validated = model_requests.validate_containers(containers)
-        return model_requests.with_inference_response_keys(validated, keys)
+            validated = model.validate_containers(containers)
+        return model.with_inference_response_keys(validated, keys)
 
 
 class SageMakerCreateModelFromCandidateOperator(_ModelOperator):
@@ -105,16 +82,17 @@ class SageMakerCreateModelFromCandidateOperator(_ModelOperator):
     :param tags: Tags as a dict or a list of ``{"Key", "Value"}`` (templated).
     """
 
-    template_fields: Sequence[str] = aws_template_fields(
-        "containers",
-        "candidate",
-        "model_name",
-        "execution_role_arn",
-        "inference_response_keys",
-        "vpc_config",
-        "enable_network_isolation",
-        "tags",
-    )
+    field_kinds: ClassVar[Mapping[str, str]] = {
+        "containers": "json",
+        "candidate": "json",
+        "model_name": "text",
+        "execution_role_arn": "name",
+        "inference_response_keys": "str_list",
+        "vpc_config": "mapping",
+        "enable_network_isolation": "bool",
+        "tags": "tags",
+    }
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "containers": "json",
         "candidate": "json",
@@ -146,23 +124,25 @@ class SageMakerCreateModelFromCandidateOperator(_ModelOperator):
         self.tags = tags
 
     def execute(self, context: Context) -> dict[str, str]:
-        from airflow_provider_automl import model_requests, requests
+        from airflow_provider_automl.requests import model
+        from airflow_provider_automl.requests.names import derive_job_name
 
-        containers = self._containers(self.containers, self.candidate, self.inference_response_keys)
+        self.coerce_fields()
+        containers = self._containers(self.inference_response_keys)
         ti = context["ti"]
         map_index = getattr(ti, "map_index", -1)
-        model_name = self.model_name or requests.derive_job_name(
+        model_name = self.model_name or derive_job_name(
             ti.dag_id, ti.task_id, ti.run_id, -1 if map_index is None else map_index, prefix="model"
         )
-        request = model_requests.build_create_model_request(
+        request = model.build_create_model_request(
             model_name=model_name,
             containers=containers,
             execution_role_arn=self.execution_role_arn,
-            vpc_config=_parse_value("vpc_config", self.vpc_config),
+            vpc_config=self.vpc_config,
             enable_network_isolation=self.enable_network_isolation,
-            tags=model_requests.normalize_tags(_parse_value("tags", self.tags)),
+            tags=self.tags,
         )
-        arn = self.model_hook.create_model(request)
+        arn = self.hook.create_model(request)
         return {"ModelName": model_name, "ModelArn": arn}
 
 
@@ -198,22 +178,23 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
     :param tags: Tags as a dict or a list of ``{"Key", "Value"}`` (templated).
     """
 
-    template_fields: Sequence[str] = aws_template_fields(
-        "model_package_group_name",
-        "candidate",
-        "containers",
-        "job_name",
-        "content_types",
-        "response_types",
-        "realtime_instance_types",
-        "transform_instance_types",
-        "approval_status",
-        "description",
-        "group_description",
-        "customer_metadata",
-        "inference_response_keys",
-        "tags",
-    )
+    field_kinds: ClassVar[Mapping[str, str]] = {
+        "model_package_group_name": "name",
+        "candidate": "json",
+        "containers": "json",
+        "job_name": "text",
+        "content_types": "str_list",
+        "response_types": "str_list",
+        "realtime_instance_types": "str_list",
+        "transform_instance_types": "str_list",
+        "approval_status": "name",
+        "description": "text",
+        "group_description": "text",
+        "customer_metadata": "mapping",
+        "inference_response_keys": "str_list",
+        "tags": "tags",
+    }
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
     template_fields_renderers: ClassVar[dict[str, str]] = {
         "candidate": "json",
         "containers": "json",
@@ -243,7 +224,7 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
         tags: dict[str, str] | list[dict[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
-        if "{{" not in model_package_group_name:
+        if isinstance(model_package_group_name, str) and "{{" not in model_package_group_name:
             asset = model_package_group_asset(model_package_group_name)
             outlets = list(kwargs.pop("outlets", None) or [])
             kwargs["outlets"] = [*outlets, asset] if asset not in outlets else outlets
@@ -264,46 +245,42 @@ class SageMakerRegisterCandidateOperator(_ModelOperator):
         self.tags = tags
 
     def execute(self, context: Context) -> str:
-        from airflow_provider_automl import model_requests
         from airflow_provider_automl.hooks.model import IDEMPOTENCY_KEY
+        from airflow_provider_automl.requests import model
 
-        candidate = _parse_value("candidate", self.candidate)
-        containers = self._containers(self.containers, candidate, self.inference_response_keys)
-        group = model_requests.validate_model_package_group_name(self.model_package_group_name)
+        self.coerce_fields()
+        candidate = self.candidate if isinstance(self.candidate, Mapping) else None
+        containers = self._containers(self.inference_response_keys)
+        group = self.model_package_group_name
         key = _idempotency_key(context, self)
-        metadata = {
-            **model_requests.candidate_metadata(
-                candidate if isinstance(candidate, Mapping) else None, self.job_name
-            ),
-            **{
-                str(k): str(v)
-                for k, v in (_parse_value("customer_metadata", self.customer_metadata) or {}).items()
-            },
-            IDEMPOTENCY_KEY: key,
-        }
-        request = model_requests.build_create_model_package_request(
+        metadata = model.merge_customer_metadata(
+            self.customer_metadata, model.candidate_metadata(candidate, self.job_name), {IDEMPOTENCY_KEY: key}
+        )
+        # Both requests are built (and validated) before the first call.
+        request = model.build_create_model_package_request(
             model_package_group_name=group,
             containers=containers,
-            content_types=_parse_value("content_types", self.content_types),
-            response_types=_parse_value("response_types", self.response_types),
-            realtime_instance_types=_parse_value("realtime_instance_types", self.realtime_instance_types),
-            transform_instance_types=_parse_value("transform_instance_types", self.transform_instance_types),
+            content_types=self.content_types,
+            response_types=self.response_types,
+            realtime_instance_types=self.realtime_instance_types,
+            transform_instance_types=self.transform_instance_types,
             approval_status=self.approval_status,
             description=self.description,
             customer_metadata=metadata,
-            model_metrics=model_requests.candidate_model_metrics(
-                candidate if isinstance(candidate, Mapping) else None
-            ),
-            tags=model_requests.normalize_tags(_parse_value("tags", self.tags)),
+            model_metrics=model.candidate_model_metrics(candidate),
+            tags=self.tags,
         )
-        self.model_hook.ensure_model_package_group(group, self.group_description)
+        group_request = model.build_create_model_package_group_request(
+            model_package_group_name=group, description=self.group_description
+        )
+        self.hook.ensure_model_package_group(group_request)
         arn = None
         if context["ti"].try_number > 1:
-            arn = self.model_hook.find_model_package(group, key)
+            arn = self.hook.find_model_package(group, key)
             if arn:
                 self.log.info("A previous try already registered %s; not registering again.", arn)
         if arn is None:
-            arn = self.model_hook.create_model_package(request)
+            arn = self.hook.create_model_package(request)
         self._record_asset_event(context, group, arn)
         self._lineage_containers, self._lineage_model_package_arn = containers, arn
         return arn
@@ -339,9 +316,12 @@ class SageMakerApproveModelPackageOperator(_ModelOperator):
     :param approval_description: Why (templated).
     """
 
-    template_fields: Sequence[str] = aws_template_fields(
-        "model_package_arn", "approval_status", "approval_description"
-    )
+    field_kinds: ClassVar[Mapping[str, str]] = {
+        "model_package_arn": "name",
+        "approval_status": "name",
+        "approval_description": "text",
+    }
+    template_fields: Sequence[str] = aws_template_fields(*field_kinds)
 
     def __init__(
         self,
@@ -357,8 +337,12 @@ class SageMakerApproveModelPackageOperator(_ModelOperator):
         self.approval_description = approval_description
 
     def execute(self, context: Context) -> str:
-        from airflow_provider_automl import model_requests
+        from airflow_provider_automl.requests.model import build_update_approval_request
 
-        arn = model_requests.validate_model_package_arn(self.model_package_arn)
-        status = model_requests.validate_approval_status(self.approval_status)
-        return self.model_hook.update_approval(arn, status, self.approval_description)
+        self.coerce_fields()
+        request = build_update_approval_request(
+            model_package_arn=self.model_package_arn,
+            approval_status=self.approval_status,
+            approval_description=self.approval_description,
+        )
+        return self.hook.update_model_package(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import random
 import time
 from collections.abc import AsyncIterator
@@ -15,7 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
+from airflow_provider_automl.connection import AwsParams
 from airflow_provider_automl.exceptions import AutoMLValidationError
+from airflow_provider_automl.requests.coerce import positive_seconds, strict_bool
+from airflow_provider_automl.requests.names import validate_job_name
+from airflow_provider_automl.triggers.events import EventStatus, job_event
 
 if TYPE_CHECKING:
     from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
@@ -28,7 +33,6 @@ _now = time.time
 _rng = random.Random()
 
 POLL_JITTER = 0.1  # +-10% on each poll interval: triggers deferred together do not poll in lockstep
-MAX_BACKOFF_FACTOR = 4  # transient-error backoff is capped at this many poll intervals
 _DEADLINE = object()  # what _next_observation returns when the deadline passes first
 
 
@@ -80,18 +84,26 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         coalesce: bool = True,
     ) -> None:
         super().__init__()
-        if not _is_positive_number(poll_interval):
-            raise AutoMLValidationError("poll_interval", poll_interval, "Allowed: a number of seconds > 0.")
-        self.job_name = job_name
-        self.poll_interval = poll_interval
+        # Checked here, in the task, so a bad trigger never reaches the triggerer.
+        self.job_name = validate_job_name(job_name)
+        self.poll_interval = positive_seconds("poll_interval", poll_interval)
+        if deadline is not None and (
+            isinstance(deadline, bool)
+            or not isinstance(deadline, (int, float))
+            or not math.isfinite(deadline)
+        ):
+            raise AutoMLValidationError("deadline", deadline, "Allowed: epoch seconds (a number), or None.")
         self.deadline = deadline
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
+        self.aws = AwsParams.checked(
+            aws_conn_id=aws_conn_id, region_name=region_name, verify=verify, botocore_config=botocore_config
+        )
+        if last_secondary_status is not None and not isinstance(last_secondary_status, str):
+            raise AutoMLValidationError(
+                "last_secondary_status", last_secondary_status, "Allowed: a string or None."
+            )
         self.last_secondary_status = last_secondary_status
-        self.accept_stopped = accept_stopped
-        self.coalesce = coalesce
+        self.accept_stopped = strict_bool("accept_stopped", accept_stopped)
+        self.coalesce = strict_bool("coalesce", coalesce)
         self._hook: SageMakerAutoMLHook | None = None
         self._seen_status = last_secondary_status
 
@@ -102,10 +114,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
                 "job_name": self.job_name,
                 "poll_interval": self.poll_interval,
                 "deadline": self.deadline,
-                "aws_conn_id": self.aws_conn_id,
-                "region_name": self.region_name,
-                "verify": self.verify,
-                "botocore_config": self.botocore_config,
+                **self.aws.to_kwargs(),
                 "last_secondary_status": self.last_secondary_status,
                 "accept_stopped": self.accept_stopped,
                 "coalesce": self.coalesce,
@@ -117,12 +126,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         if self._hook is None:
             from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
 
-            self._hook = SageMakerAutoMLHook(
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                verify=self.verify,
-                config=self.botocore_config,
-            )
+            self._hook = self.aws.build_hook(SageMakerAutoMLHook)
         return self._hook
 
     async def _poll_once(self) -> AutoMLJob:
@@ -146,12 +150,7 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
             async for event in self._run_polling():
                 yield event
             return
-        watcher = get_watcher(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            botocore_config=self.botocore_config,
-        )
+        watcher = get_watcher(self.aws)
         sub = watcher.register(self.job_name, interval=self.poll_interval)
         if sub is None:  # listing is denied in this process (already logged by the watcher)
             async for event in self._run_polling():
@@ -203,18 +202,21 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
     def _error_event(self, exc: BaseException, last_job: AutoMLJob | None) -> TriggerEvent:
         """The event for a describe error the per-job loop would end on; other errors raise."""
         from airflow_provider_automl.exceptions import AutoMLJobNotFoundError
+        from airflow_provider_automl.hooks.errors import is_client_error
 
         if isinstance(exc, AutoMLJobNotFoundError):
-            return self._event("error", str(exc), None)
-        if not _is_client_error(exc):
+            return self._event(EventStatus.ERROR, str(exc), None)
+        if not is_client_error(exc):
             raise exc  # a bug: let the triggerer fail the task with the traceback
-        return self._event("error", f"Describing AutoML job {self.job_name!r} failed: {exc}", last_job)
+        return self._event(
+            EventStatus.ERROR, f"Describing AutoML job {self.job_name!r} failed: {exc}", last_job
+        )
 
     async def _run_polling(
         self, *, last_job: AutoMLJob | None = None, first_delay: float | None = None
     ) -> AsyncIterator[TriggerEvent]:
         from airflow_provider_automl.exceptions import AutoMLJobNotFoundError
-        from airflow_provider_automl.hooks.automl import is_transient_error
+        from airflow_provider_automl.hooks.errors import backoff_delay, is_client_error, is_transient_error
 
         errors = 0  # consecutive transient errors
         if first_delay:
@@ -223,17 +225,17 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
             try:
                 job = await self._poll_once()
             except AutoMLJobNotFoundError as exc:
-                yield self._event("error", str(exc), None)
+                yield self._event(EventStatus.ERROR, str(exc), None)
                 return
             except Exception as exc:
                 if not is_transient_error(exc):
-                    if not _is_client_error(exc):
+                    if not is_client_error(exc):
                         raise  # a bug: let the triggerer fail the task with the traceback
                     message = f"Describing AutoML job {self.job_name!r} failed: {exc}"
-                    yield self._event("error", message, last_job)
+                    yield self._event(EventStatus.ERROR, message, last_job)
                     return
                 errors += 1
-                delay = self._backoff(errors)
+                delay = backoff_delay(self.poll_interval, errors, _rng)
                 if errors == 1:
                     self.log.warning(
                         "Transient error describing AutoML job %s: %s. Retrying in %.0fs, "
@@ -257,15 +259,11 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
             if self.deadline is not None:
                 remaining = self.deadline - _now()
                 if remaining <= 0:
-                    yield self._event("timeout", self._timeout_message(last_job), last_job)
+                    yield self._event(EventStatus.TIMEOUT, self._timeout_message(last_job), last_job)
                     return
                 # Wake at the deadline for one last look rather than overshooting it.
                 delay = min(delay, remaining)
             await _sleep(delay)
-
-    def _backoff(self, errors: int) -> float:
-        cap = self.poll_interval * MAX_BACKOFF_FACTOR
-        return min(self.poll_interval * 2**errors, cap) * _rng.uniform(0.5, 1.0)
 
     def _log_transition(self, job: AutoMLJob) -> None:
         if job.secondary_status == self._seen_status:
@@ -287,12 +285,14 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         from airflow_provider_automl.jobs import AutoMLJobStatus
 
         if job.is_success:
-            return self._event("success", job.summary(), job)
+            return self._event(EventStatus.SUCCESS, job.summary(), job)
         if job.status is AutoMLJobStatus.STOPPED:
             if self.accept_stopped:
-                return self._event("success", f"{job.failure_message()} (accepted: accept_stopped=True)", job)
-            return self._event("stopped", job.failure_message(), job)
-        return self._event("failed", job.failure_message(), job)
+                return self._event(
+                    EventStatus.SUCCESS, f"{job.failure_message()} (accepted: accept_stopped=True)", job
+                )
+            return self._event(EventStatus.STOPPED, job.failure_message(), job)
+        return self._event(EventStatus.FAILED, job.failure_message(), job)
 
     def _timeout_message(self, job: AutoMLJob | None) -> str:
         deadline = dt.datetime.fromtimestamp(self.deadline or 0, tz=dt.timezone.utc).isoformat()
@@ -303,26 +303,9 @@ class SageMakerAutoMLJobTrigger(BaseTrigger):
         )
         return f"AutoML job {self.job_name!r} did not finish by the deadline {deadline}; {seen}"
 
-    def _event(self, status: str, message: str, job: AutoMLJob | None) -> TriggerEvent:
-        if status != "success":
-            self.log.warning(message)
-        else:
+    def _event(self, status: EventStatus, message: str, job: AutoMLJob | None) -> TriggerEvent:
+        if status is EventStatus.SUCCESS:
             self.log.info(message)
-        return TriggerEvent(
-            {
-                "status": status,
-                "job_name": self.job_name,
-                "message": message,
-                "job": job.to_record() if job is not None else None,
-            }
-        )
-
-
-def _is_positive_number(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
-
-
-def _is_client_error(exc: BaseException) -> bool:
-    from botocore.exceptions import ClientError
-
-    return isinstance(exc, ClientError)
+        else:
+            self.log.warning(message)
+        return TriggerEvent(job_event(status, self.job_name, message, job))

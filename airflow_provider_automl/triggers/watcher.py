@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from airflow_provider_automl.connection import AwsParams
     from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
     from airflow_provider_automl.jobs import AutoMLJob
 
@@ -52,7 +53,6 @@ SAFETY_MARGIN = 60.0
 PAGE_SIZE = 100
 DESCRIBE_CONCURRENCY = 10  # botocore's default connection pool size; more would only queue
 ROUND_JITTER = 0.1
-MAX_BACKOFF_FACTOR = 4
 
 
 class Fallback:
@@ -203,7 +203,12 @@ class AutoMLJobWatcher:
 
     async def run_round(self) -> None:
         """One round: retry failed describes, list changes since the last good round, wake."""
-        from airflow_provider_automl.hooks.automl import is_access_denied, is_transient_error
+        from airflow_provider_automl.hooks.errors import (
+            backoff_delay,
+            is_access_denied,
+            is_client_error,
+            is_transient_error,
+        )
 
         start = _now()
         interval = self._interval()
@@ -221,14 +226,14 @@ class AutoMLJobWatcher:
                 changed += len(page)
                 terminal.extend(self._on_summaries(page))
         except Exception as exc:
-            if is_access_denied(exc) or (_is_client_error(exc) and not is_transient_error(exc)):
+            if is_access_denied(exc) or (is_client_error(exc) and not is_transient_error(exc)):
                 self._fall_back(exc)
                 return
             if not is_transient_error(exc):
                 raise
             self._errors += 1
             self.stats.failed_rounds += 1
-            delay = min(interval * 2**self._errors, interval * MAX_BACKOFF_FACTOR) * _rng.uniform(0.5, 1.0)
+            delay = backoff_delay(interval, self._errors, _rng)
             if self._errors == 1:
                 log.warning(
                     "ListAutoMLJobs for %s failed: %s. Retrying in %.0fs, with backoff; changes since "
@@ -290,7 +295,7 @@ class AutoMLJobWatcher:
         await asyncio.gather(*(worker() for _ in range(min(len(pending), DESCRIBE_CONCURRENCY))))
 
     async def _describe_one(self, subs: list[Subscription], *, expect_terminal: bool) -> None:
-        from airflow_provider_automl.hooks.automl import is_transient_error
+        from airflow_provider_automl.hooks.errors import is_transient_error
 
         self.stats.describe_calls += 1
         try:
@@ -364,43 +369,16 @@ _BY_LOOP: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[Hashable, Au
 )
 
 
-def watcher_key(
-    *,
-    aws_conn_id: str | None,
-    region_name: str | None,
-    verify: bool | str | None,
-    botocore_config: Mapping[str, Any] | None,
-) -> tuple[Any, ...]:
-    from airflow_provider_automl.hooks.clients import freeze_config
-
-    return (aws_conn_id, region_name, verify, freeze_config(botocore_config))
-
-
-def get_watcher(
-    *,
-    aws_conn_id: str | None,
-    region_name: str | None,
-    verify: bool | str | None,
-    botocore_config: dict[str, Any] | None,
-) -> AutoMLJobWatcher:
+def get_watcher(aws: AwsParams) -> AutoMLJobWatcher:
     """The watcher of the running loop for these connection settings (created once)."""
-    key = watcher_key(
-        aws_conn_id=aws_conn_id, region_name=region_name, verify=verify, botocore_config=botocore_config
-    )
     watchers = _BY_LOOP.setdefault(asyncio.get_running_loop(), {})
+    key = aws.cache_key()
     watcher = watchers.get(key)
     if watcher is None:
         from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
 
-        hook = SageMakerAutoMLHook(
-            aws_conn_id=aws_conn_id, region_name=region_name, verify=verify, config=botocore_config
-        )
-        description = f"aws_conn_id={aws_conn_id!r}, region_name={region_name!r}"
-        if verify is not None:
-            description += f", verify={verify!r}"
-        if botocore_config:
-            description += f", config={key[3]}"
-        watcher = watchers[key] = AutoMLJobWatcher(hook=hook, description=description)
+        hook = aws.build_hook(SageMakerAutoMLHook)
+        watcher = watchers[key] = AutoMLJobWatcher(hook=hook, description=aws.describe())
     return watcher
 
 
@@ -413,9 +391,3 @@ def calls_per_round_bound(changed: int, terminal: int) -> int:
     """The most calls a round may make: one list call per page (plus an empty last page) and
     one describe per terminal job."""
     return 1 + math.ceil(changed / PAGE_SIZE) + terminal
-
-
-def _is_client_error(exc: BaseException) -> bool:
-    from botocore.exceptions import ClientError
-
-    return isinstance(exc, ClientError)

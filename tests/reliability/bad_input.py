@@ -38,6 +38,11 @@ CONTAINER = {
     "Environment": {"SAGEMAKER_INFERENCE_OUTPUT": "predicted_label"},
 }
 PACKAGE_ARN = "arn:aws:sagemaker:us-east-1:123456789012:model-package/churn/1"
+CANDIDATE = {
+    "CandidateName": "best",
+    "FinalAutoMLJobObjectiveMetric": {"MetricName": "F1", "Value": 0.9},
+    "InferenceContainers": [CONTAINER],
+}
 CSV = "text/csv;header=present"
 
 
@@ -78,31 +83,55 @@ def create_v1(**kwargs: Any) -> Any:
 def list_candidates(**kwargs: Any) -> Any:
     from airflow_provider_automl.operators.automl import SageMakerListAutoMLCandidatesOperator
 
-    return SageMakerListAutoMLCandidatesOperator(
-        task_id="list", job_name="bad-input-job", aws_conn_id=None, region_name="us-east-1", **kwargs
-    )
+    params: dict[str, Any] = {
+        "task_id": "list",
+        "job_name": "bad-input-job",
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    return SageMakerListAutoMLCandidatesOperator(**{**params, **kwargs})
 
 
 def stop(**kwargs: Any) -> Any:
     from airflow_provider_automl.operators.automl import SageMakerStopAutoMLJobOperator
 
-    return SageMakerStopAutoMLJobOperator(
-        task_id="stop", job_name="bad-input-job", aws_conn_id=None, region_name="us-east-1", **kwargs
-    )
+    params: dict[str, Any] = {
+        "task_id": "stop",
+        "job_name": "bad-input-job",
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    return SageMakerStopAutoMLJobOperator(**{**params, **kwargs})
 
 
 def sensor(**kwargs: Any) -> Any:
     from airflow_provider_automl.sensors.automl import SageMakerAutoMLJobSensor
 
-    return SageMakerAutoMLJobSensor(
-        task_id="sense", job_name="bad-input-job", aws_conn_id=None, region_name="us-east-1", **kwargs
-    )
+    params: dict[str, Any] = {
+        "task_id": "sense",
+        "job_name": "bad-input-job",
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    return SageMakerAutoMLJobSensor(**{**params, **kwargs})
 
 
 def trigger(**kwargs: Any) -> Any:
     from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
 
-    return SageMakerAutoMLJobTrigger(job_name="bad-input-job", aws_conn_id=None, **kwargs)
+    return SageMakerAutoMLJobTrigger(**{"job_name": "bad-input-job", "aws_conn_id": None, **kwargs})
+
+
+def describe(**kwargs: Any) -> Any:
+    from airflow_provider_automl.operators.automl import SageMakerDescribeAutoMLJobOperator
+
+    params: dict[str, Any] = {
+        "task_id": "describe",
+        "job_name": "bad-input-job",
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    return SageMakerDescribeAutoMLJobOperator(**{**params, **kwargs})
 
 
 def create_model(**kwargs: Any) -> Any:
@@ -150,6 +179,7 @@ def approve(**kwargs: Any) -> Any:
 OPERATORS: dict[str, Callable[..., Any]] = {
     "SageMakerCreateAutoMLJobOperator (V2)": create_v2,
     "SageMakerCreateAutoMLJobOperator (V1)": create_v1,
+    "SageMakerDescribeAutoMLJobOperator": describe,
     "SageMakerListAutoMLCandidatesOperator": list_candidates,
     "SageMakerStopAutoMLJobOperator": stop,
     "SageMakerAutoMLJobSensor": sensor,
@@ -211,7 +241,7 @@ CASES: list[BadInput] = [
         "name",
         V2,
         {"job_name": 20240101},
-        "AutoMLJobName",
+        "job_name",
         "20240101",
         "Expected a string",
     ),
@@ -220,18 +250,18 @@ CASES: list[BadInput] = [
         "name",
         "SageMakerCreateModelFromCandidateOperator",
         {"model_name": "best model"},
-        "model_name",
+        "ModelName",
         "best model",
-        "1-63 characters",
+        "1-63 letters, digits and hyphens",
     ),
     BadInput(
         "package-group-bad",
         "name",
         "SageMakerRegisterCandidateOperator",
         {"model_package_group_name": "churn models!"},
-        "model_package_group_name",
+        "ModelPackageGroupName",
         "churn models!",
-        "1-63 characters",
+        "1-63 letters, digits and hyphens",
     ),
     # -- S3 URIs and ARNs ---------------------------------------------------------------------
     BadInput(
@@ -294,7 +324,7 @@ CASES: list[BadInput] = [
         "uri",
         "SageMakerCreateModelFromCandidateOperator",
         {"execution_role_arn": "arn:aws:iam::123456789012:user/bob"},
-        "execution_role_arn",
+        "ExecutionRoleArn",
         "user/bob",
         "IAM role ARN",
     ),
@@ -303,7 +333,7 @@ CASES: list[BadInput] = [
         "uri",
         "SageMakerApproveModelPackageOperator",
         {"model_package_arn": "churn/1"},
-        "model_package_arn",
+        "ModelPackageArn",
         "churn/1",
         "model-package",
     ),
@@ -312,7 +342,7 @@ CASES: list[BadInput] = [
         "uri",
         "SageMakerCreateModelFromCandidateOperator",
         {"containers": [{**CONTAINER, "ModelDataUrl": "ftp://host/model.tar.gz"}]},
-        "containers[0].ModelDataUrl",
+        "Containers[0].ModelDataUrl",
         "ftp://host/model.tar.gz",
         "s3:// or https://",
     ),
@@ -347,7 +377,7 @@ CASES: list[BadInput] = [
             ]
         },
         "AutoMLJobInputDataConfig",
-        "validation",
+        "(3 items)",
         "At most 2",
     ),
     BadInput(
@@ -720,14 +750,14 @@ CASES: list[BadInput] = [
         {"poll_interval": -1},
         "poll_interval",
         "-1",
-        "seconds > 0",
+        "positive number of seconds",
     ),
     BadInput(
         "approval-status",
         "limits",
         "SageMakerApproveModelPackageOperator",
         {"approval_status": "Yes"},
-        "approval_status",
+        "ModelApprovalStatus",
         "Yes",
         "Approved, Rejected, PendingManualApproval",
     ),
@@ -746,7 +776,7 @@ CASES: list[BadInput] = [
         "template",
         V1,
         {"max_candidates": "{{ params.n }}"},
-        "AutoMLJobConfig.CompletionCriteria.MaxCandidates",
+        "max_candidates",
         "ten",
         "Expected an integer",
         {"n": "ten"},
@@ -756,7 +786,7 @@ CASES: list[BadInput] = [
         "template",
         V2,
         {"validation_fraction": "{{ params.f }}"},
-        "DataSplitConfig.ValidationFraction",
+        "validation_fraction",
         "a fifth",
         "Expected a number",
         {"f": "a fifth"},
@@ -766,17 +796,17 @@ CASES: list[BadInput] = [
         "template",
         V2,
         {"problem_type_config": "{{ params.cfg }}"},
-        "AutoMLProblemTypeConfig",
-        "TabularJobConfig",
+        "problem_type_config",
+        "tabular",
         "Expected a mapping",
-        {"cfg": {"TabularJobConfig": {"TargetAttributeName": "label"}}},
+        {"cfg": "tabular"},
     ),
     BadInput(
         "tpl-max-runtime-float",
         "template",
         V1,
         {"max_job_runtime": "{{ params.t }}"},
-        "AutoMLJobConfig.CompletionCriteria.MaxAutoMLJobRuntimeInSeconds",
+        "max_job_runtime",
         "3600.5",
         "Expected an integer",
         {"t": 3600.5},
@@ -788,7 +818,7 @@ CASES: list[BadInput] = [
         {"containers": "{{ params.c }}"},
         "containers",
         "no-such-xcom",
-        "list or dict",
+        "Expected a list or a mapping",
         {"c": "no-such-xcom"},
     ),
     # -- empty or broken containers for registration ------------------------------------------
@@ -837,6 +867,788 @@ CASES: list[BadInput] = [
         "containers[0].Image",
         "None",
         "non-empty Image",
+    ),
+]
+
+
+DESCRIBE = "SageMakerDescribeAutoMLJobOperator"
+LIST = "SageMakerListAutoMLCandidatesOperator"
+STOP = "SageMakerStopAutoMLJobOperator"
+SENSOR = "SageMakerAutoMLJobSensor"
+TRIGGER = "SageMakerAutoMLJobTrigger"
+MODEL = "SageMakerCreateModelFromCandidateOperator"
+REGISTER = "SageMakerRegisterCandidateOperator"
+APPROVE = "SageMakerApproveModelPackageOperator"
+NAME_RULE = "A job name is 1-32 characters"
+UNSET = "leave the argument unset (None) instead"
+REQUIRED = "it is required"
+NOT_TEMPLATED = "Must be True or False (this argument is not templated)."
+SECONDS = "Must be a positive number of seconds."
+TAG_KEY = "Tag keys are 1-128 letters, digits, spaces and _ . : / = + - @."
+NOT_TEXT = "the text is neither JSON nor a Python literal"
+INSTANCE = "InferenceSpecification.SupportedRealtimeInferenceInstanceTypes[0]"
+
+
+def _many_tags(count: int) -> dict[str, str]:
+    return {f"k{i}": "v" for i in range(count)}
+
+
+# Every operator's request path, the sensor and the trigger: the inputs that used to reach SageMaker.
+CASES += [
+    # -- job names on the describe, list, stop, sensor and trigger paths ----------------------
+    *[
+        BadInput(
+            f"{short}-name-bang",
+            "name",
+            op,
+            {"job_name": "churn_model!"},
+            "AutoMLJobName",
+            "churn_model!",
+            NAME_RULE,
+        )
+        for short, op in [
+            ("describe", DESCRIBE),
+            ("list", LIST),
+            ("stop", STOP),
+            ("sensor", SENSOR),
+            ("trigger", TRIGGER),
+        ]
+    ],
+    *[
+        BadInput(f"{short}-name-none", "name", op, {"job_name": None}, "job_name", "None", "Required")
+        for short, op in [("describe", DESCRIBE), ("list", LIST), ("stop", STOP), ("sensor", SENSOR)]
+    ],
+    BadInput(
+        "trigger-name-none", "name", TRIGGER, {"job_name": None}, "AutoMLJobName", "None", "Expected a string"
+    ),
+    BadInput(
+        "trigger-name-empty", "name", TRIGGER, {"job_name": ""}, "AutoMLJobName", "''", "It has 0 characters"
+    ),
+    BadInput(
+        "describe-name-renders-none",
+        "name",
+        DESCRIBE,
+        {"job_name": "{{ params.n }}"},
+        "job_name",
+        "None",
+        REQUIRED,
+        {"n": None},
+    ),
+    BadInput(
+        "describe-name-blank", "name", DESCRIBE, {"job_name": " churn"}, "job_name", "' churn'", "blanks"
+    ),
+    BadInput(
+        "describe-name-too-long",
+        "name",
+        DESCRIBE,
+        {"job_name": "a" * 40},
+        "AutoMLJobName",
+        "a" * 40,
+        "It has 40",
+    ),
+    BadInput("stop-name-empty", "name", STOP, {"job_name": ""}, "job_name", "''", REQUIRED),
+    BadInput(
+        "sensor-name-renders-none",
+        "name",
+        SENSOR,
+        {"job_name": "{{ params.n }}"},
+        "job_name",
+        "None",
+        REQUIRED,
+        {"n": None},
+    ),
+    BadInput(
+        "create-name-renders-none",
+        "name",
+        V2,
+        {"job_name": "{{ params.n }}"},
+        "job_name",
+        "None",
+        UNSET,
+        {"n": None},
+    ),
+    BadInput(
+        "model-name-renders-none",
+        "name",
+        MODEL,
+        {"model_name": "{{ params.m }}"},
+        "model_name",
+        "None",
+        UNSET,
+        {"m": None},
+    ),
+    BadInput(
+        "group-name-renders-none",
+        "name",
+        REGISTER,
+        {"model_package_group_name": "{{ params.g }}"},
+        "model_package_group_name",
+        "None",
+        REQUIRED,
+        {"g": None},
+    ),
+    BadInput(
+        "register-job-name-renders-none",
+        "name",
+        REGISTER,
+        {"job_name": "{{ params.j }}"},
+        "job_name",
+        "None",
+        UNSET,
+        {"j": None},
+    ),
+    # -- listing candidates -------------------------------------------------------------------
+    BadInput(
+        "list-status-lowercase",
+        "listing",
+        LIST,
+        {"status_equals": "completed"},
+        "StatusEquals",
+        "completed",
+        "Allowed: Completed, InProgress, Failed, Stopped, Stopping.",
+    ),
+    BadInput(
+        "list-sort-by-name",
+        "listing",
+        LIST,
+        {"sort_by": "Name"},
+        "SortBy",
+        "Name",
+        "Allowed: CreationTime, Status, FinalObjectiveMetricValue.",
+    ),
+    BadInput(
+        "list-sort-order-asc",
+        "listing",
+        LIST,
+        {"sort_order": "asc"},
+        "SortOrder",
+        "asc",
+        "Ascending, Descending",
+    ),
+    BadInput(
+        "list-candidate-name-empty",
+        "listing",
+        LIST,
+        {"candidate_name_equals": ""},
+        "candidate_name_equals",
+        "''",
+        UNSET,
+    ),
+    BadInput(
+        "list-candidate-name-too-long",
+        "listing",
+        LIST,
+        {"candidate_name_equals": "c" * 65},
+        "CandidateNameEquals",
+        "ccc",
+        "At most 64 characters",
+    ),
+    BadInput(
+        "list-top-k-text",
+        "listing",
+        LIST,
+        {"top_k": "{{ params.k }}"},
+        "top_k",
+        "three",
+        "Expected an integer",
+        {"k": "three"},
+    ),
+    BadInput(
+        "list-status-renders-none",
+        "listing",
+        LIST,
+        {"status_equals": "{{ params.s }}"},
+        "status_equals",
+        "None",
+        UNSET,
+        {"s": None},
+    ),
+    # -- arguments that are never templated ---------------------------------------------------
+    BadInput(
+        "create-deferrable-text",
+        "not templated",
+        V2,
+        {"deferrable": "False"},
+        "deferrable",
+        "'False'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "create-wait-text",
+        "not templated",
+        V2,
+        {"wait_for_completion": "no"},
+        "wait_for_completion",
+        "'no'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "create-check-interval-text",
+        "not templated",
+        V1,
+        {"check_interval": "60"},
+        "check_interval",
+        "'60'",
+        SECONDS,
+    ),
+    BadInput("create-max-wait-text", "not templated", V2, {"max_wait": "1h"}, "max_wait", "'1h'", SECONDS),
+    BadInput(
+        "stop-check-interval-text",
+        "not templated",
+        STOP,
+        {"check_interval": "30"},
+        "check_interval",
+        "'30'",
+        SECONDS,
+    ),
+    BadInput(
+        "stop-wait-text",
+        "not templated",
+        STOP,
+        {"wait_for_completion": "False"},
+        "wait_for_completion",
+        "'False'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "sensor-deferrable-text",
+        "not templated",
+        SENSOR,
+        {"deferrable": "False"},
+        "deferrable",
+        "'False'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "sensor-accept-stopped-text",
+        "not templated",
+        SENSOR,
+        {"accept_stopped": "yes"},
+        "accept_stopped",
+        "'yes'",
+        NOT_TEMPLATED,
+    ),
+    # -- the trigger refuses bad arguments when constructed -------------------------------------
+    BadInput(
+        "trigger-deadline-text",
+        "trigger",
+        TRIGGER,
+        {"deadline": "2026-01-01"},
+        "deadline",
+        "2026-01-01",
+        "epoch seconds",
+    ),
+    BadInput(
+        "trigger-accept-stopped-text",
+        "trigger",
+        TRIGGER,
+        {"accept_stopped": "no"},
+        "accept_stopped",
+        "'no'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "trigger-coalesce-text",
+        "trigger",
+        TRIGGER,
+        {"coalesce": "False"},
+        "coalesce",
+        "'False'",
+        NOT_TEMPLATED,
+    ),
+    BadInput(
+        "trigger-poll-interval-text",
+        "trigger",
+        TRIGGER,
+        {"poll_interval": "60"},
+        "poll_interval",
+        "'60'",
+        SECONDS,
+    ),
+    BadInput("trigger-verify-number", "trigger", TRIGGER, {"verify": 5}, "verify", "5", "Expected a string"),
+    BadInput(
+        "trigger-botocore-config-text",
+        "trigger",
+        TRIGGER,
+        {"botocore_config": "fast"},
+        "botocore_config",
+        "fast",
+        NOT_TEXT,
+    ),
+    BadInput("trigger-conn-empty", "trigger", TRIGGER, {"aws_conn_id": ""}, "aws_conn_id", "''", UNSET),
+    BadInput(
+        "trigger-last-status-number",
+        "trigger",
+        TRIGGER,
+        {"last_secondary_status": 3},
+        "last_secondary_status",
+        "3",
+        "a string",
+    ),
+    # -- connection arguments -----------------------------------------------------------------
+    BadInput(
+        "sensor-region-bad",
+        "connection",
+        SENSOR,
+        {"region_name": "Virginia"},
+        "region_name",
+        "Virginia",
+        "AWS region",
+    ),
+    BadInput(
+        "create-region-blank",
+        "connection",
+        V2,
+        {"region_name": "us-east-1 "},
+        "region_name",
+        "us-east-1 ",
+        "blanks",
+    ),
+    BadInput(
+        "model-botocore-config-list",
+        "connection",
+        MODEL,
+        {"botocore_config": ["retries"]},
+        "botocore_config",
+        "retries",
+        "mapping",
+    ),
+    BadInput(
+        "stop-conn-renders-none",
+        "connection",
+        STOP,
+        {"aws_conn_id": "{{ params.c }}"},
+        "aws_conn_id",
+        "None",
+        UNSET,
+        {"c": None},
+    ),
+    # -- values the model allows but SageMaker would keep or choke on ---------------------------
+    BadInput(
+        "kms-empty",
+        "request",
+        V2,
+        {"security_config": {"VolumeKmsKeyId": ""}},
+        "SecurityConfig.VolumeKmsKeyId",
+        "''",
+        "Empty; leave the field out",
+    ),
+    BadInput(
+        "v1-kms-empty",
+        "request",
+        V1,
+        {"security_config": {"VolumeKmsKeyId": ""}},
+        "AutoMLJobConfig.SecurityConfig.VolumeKmsKeyId",
+        "''",
+        "Empty; leave the field out",
+    ),
+    BadInput(
+        "output-trailing-blank", "request", V2, {"output_path": OUTPUT + " "}, "output_path", OUTPUT, "blanks"
+    ),
+    BadInput(
+        "input-trailing-blank",
+        "request",
+        V1,
+        {"input_data_config": TRAIN + " "},
+        "input_data_config",
+        TRAIN,
+        "blanks",
+    ),
+    BadInput(
+        "validation-leading-blank",
+        "request",
+        V2,
+        {"validation_input": " " + TRAIN},
+        "validation_input",
+        TRAIN,
+        "blanks",
+    ),
+    BadInput(
+        "role-renders-empty",
+        "request",
+        V2,
+        {"role_arn": "{{ params.r }}"},
+        "role_arn",
+        "''",
+        REQUIRED,
+        {"r": ""},
+    ),
+    BadInput(
+        "extra-none-value",
+        "request",
+        V2,
+        {"request": {"SecurityConfig": {"EnableInterContainerTrafficEncryption": None}}},
+        "SecurityConfig.EnableInterContainerTrafficEncryption",
+        "None",
+        "Leave the field out",
+    ),
+    BadInput(
+        "compression-renders-none",
+        "request",
+        V2,
+        {"compression": "{{ params.c }}"},
+        "compression",
+        "None",
+        UNSET,
+        {"c": None},
+    ),
+    BadInput(
+        "input-list-text-broken",
+        "request",
+        V2,
+        {"input_data_config": "[{'ChannelType': 'training'"},
+        "input_data_config",
+        "ChannelType",
+        NOT_TEXT,
+    ),
+    BadInput(
+        "v1-mode-lowercase",
+        "request",
+        V1,
+        {"mode": "auto"},
+        "AutoMLJobConfig.Mode",
+        "auto",
+        "AUTO, ENSEMBLING",
+    ),
+    BadInput(
+        "v1-max-candidates-decimal",
+        "request",
+        V1,
+        {"max_candidates": "5.0"},
+        "max_candidates",
+        "5.0",
+        "integer",
+    ),
+    BadInput(
+        "v1-max-candidates-bool",
+        "request",
+        V1,
+        {"max_candidates": True},
+        "max_candidates",
+        "True",
+        "not a boolean",
+    ),
+    BadInput("v1-target-empty", "request", V1, {"target_attribute": ""}, "target_attribute", "''", UNSET),
+    BadInput(
+        "v1-with-problem-config",
+        "pairing",
+        V1,
+        {"problem_type_config": TABULAR},
+        "problem_type_config",
+        "TabularJobConfig",
+        "Only used with api_version='v2'",
+    ),
+    BadInput(
+        "api-version-renders-none",
+        "pairing",
+        V2,
+        {"api_version": "{{ params.v }}"},
+        "api_version",
+        "None",
+        REQUIRED,
+        {"v": None},
+    ),
+    # -- tags: one normaliser for every operator -------------------------------------------------
+    BadInput(
+        "tag-value-none",
+        "tags",
+        V2,
+        {"tags": {"team": None}},
+        "tags['team'].Value",
+        "None",
+        "Tag values are strings",
+    ),
+    BadInput("tags-51", "tags", V1, {"tags": _many_tags(51)}, "Tags", "(51 items)", "At most 50 items"),
+    BadInput(
+        "tags-duplicate-key",
+        "tags",
+        V2,
+        {"tags": [{"Key": "team", "Value": "a"}, {"Key": "team", "Value": "b"}]},
+        "Tags[1].Key",
+        "team",
+        "unique",
+    ),
+    BadInput(
+        "tag-key-hash", "tags", V2, {"tags": {"cost#centre": "1"}}, "Tags[0].Key", "cost#centre", TAG_KEY
+    ),
+    BadInput(
+        "tags-text-broken",
+        "tags",
+        V2,
+        {"tags": "{{ params.t }}"},
+        "tags",
+        "team=ml",
+        NOT_TEXT,
+        {"t": "team=ml"},
+    ),
+    BadInput(
+        "model-tags-51", "tags", MODEL, {"tags": _many_tags(51)}, "Tags", "(51 items)", "At most 50 items"
+    ),
+    BadInput(
+        "model-tag-value-none",
+        "tags",
+        MODEL,
+        {"tags": {"team": None}},
+        "tags['team'].Value",
+        "None",
+        "Tag values are strings",
+    ),
+    BadInput(
+        "register-tag-value-none",
+        "tags",
+        REGISTER,
+        {"tags": {"team": None}},
+        "tags['team'].Value",
+        "None",
+        "strings",
+    ),
+    BadInput(
+        "register-tag-key-aws",
+        "tags",
+        REGISTER,
+        {"tags": {"aws:team": "ml"}},
+        "Tags[0].Key",
+        "aws:team",
+        "reserved",
+    ),
+    BadInput(
+        "model-tag-shape",
+        "tags",
+        MODEL,
+        {"tags": [{"Name": "team"}]},
+        "tags[0]",
+        "Name",
+        '{"Key": ..., "Value": ...}',
+    ),
+    # -- CreateModel ----------------------------------------------------------------------------
+    BadInput(
+        "image-blanks",
+        "model",
+        MODEL,
+        {"containers": [{**CONTAINER, "Image": "   "}]},
+        "Containers[0].Image",
+        "'   '",
+        "blanks",
+    ),
+    BadInput(
+        "model-data-no-bucket",
+        "model",
+        MODEL,
+        {"containers": [{**CONTAINER, "ModelDataUrl": "s3://"}]},
+        "Containers[0].ModelDataUrl",
+        "s3://",
+        "naming a bucket or host",
+    ),
+    BadInput(
+        "env-empty-key",
+        "model",
+        MODEL,
+        {"containers": [{**CONTAINER, "Environment": {"": "x"}}]},
+        "Containers[0].Environment key",
+        "''",
+        "Empty",
+    ),
+    BadInput(
+        "env-value-1025",
+        "model",
+        MODEL,
+        {"containers": [{**CONTAINER, "Environment": {"MODE": "v" * 1025}}]},
+        "Containers[0].Environment['MODE']",
+        "vvv",
+        "At most 1024 characters",
+    ),
+    BadInput(
+        "env-value-number",
+        "model",
+        MODEL,
+        {"containers": [{**CONTAINER, "Environment": {"WORKERS": 4}}]},
+        "Containers[0].Environment['WORKERS']",
+        "4",
+        "Expected a string",
+    ),
+    BadInput(
+        "security-groups-6",
+        "model",
+        MODEL,
+        {"vpc_config": {"SecurityGroupIds": [f"sg-{i}" for i in range(6)], "Subnets": ["subnet-1"]}},
+        "VpcConfig.SecurityGroupIds",
+        "sg-5",
+        "At most 5 items",
+    ),
+    BadInput(
+        "vpc-no-subnets",
+        "model",
+        MODEL,
+        {"vpc_config": {"SecurityGroupIds": ["sg-1"]}},
+        "VpcConfig.Subnets",
+        "None",
+        "requires Subnets",
+    ),
+    BadInput("vpc-text", "model", MODEL, {"vpc_config": "sg-1"}, "vpc_config", "sg-1", NOT_TEXT),
+    BadInput(
+        "containers-nested-text",
+        "model",
+        MODEL,
+        {"containers": "[" * 50_000 + "]" * 50_000},
+        "containers",
+        "[[[",
+        "Nested deeper than 32 levels",
+    ),
+    BadInput(
+        "network-isolation-text",
+        "model",
+        MODEL,
+        {"enable_network_isolation": "{{ params.x }}"},
+        "enable_network_isolation",
+        "yes",
+        "Expected a boolean",
+        {"x": "yes"},
+    ),
+    BadInput(
+        "model-role-blank",
+        "model",
+        MODEL,
+        {"execution_role_arn": ROLE + " "},
+        "execution_role_arn",
+        ROLE,
+        "blanks",
+    ),
+    BadInput(
+        "response-keys-bare-text",
+        "model",
+        MODEL,
+        {"inference_response_keys": "predicted_label"},
+        "inference_response_keys",
+        "predicted_label",
+        "Expected a list of strings",
+    ),
+    # -- CreateModelPackage(Group) --------------------------------------------------------------
+    BadInput(
+        "instance-type-huge",
+        "registry",
+        REGISTER,
+        {"realtime_instance_types": ["ml.m5.huge"]},
+        INSTANCE,
+        "ml.m5.huge",
+        "ml.m5.large",
+    ),
+    BadInput(
+        "metadata-47",
+        "registry",
+        REGISTER,
+        {
+            "containers": None,
+            "candidate": CANDIDATE,
+            "job_name": "churn-job",
+            "customer_metadata": _many_tags(47),
+        },
+        "customer_metadata",
+        "<47 entries>",
+        "At most 45 entries",
+    ),
+    BadInput(
+        "metadata-key-bang",
+        "registry",
+        REGISTER,
+        {"customer_metadata": {"owner!": "ml"}},
+        "CustomerMetadataProperties key",
+        "owner!",
+        "Keys are 1-128",
+    ),
+    BadInput(
+        "metadata-reserved-key",
+        "registry",
+        REGISTER,
+        {"customer_metadata": {"AirflowIdempotencyKey": "mine"}},
+        "customer_metadata",
+        "AirflowIdempotencyKey",
+        "set by the operator",
+    ),
+    BadInput(
+        "package-description-1025",
+        "registry",
+        REGISTER,
+        {"description": "d" * 1025},
+        "ModelPackageDescription",
+        "ddd",
+        "At most 1024 characters",
+    ),
+    BadInput(
+        "group-description-1025",
+        "registry",
+        REGISTER,
+        {"group_description": "d" * 1025},
+        "ModelPackageGroupDescription",
+        "ddd",
+        "At most 1024 characters",
+    ),
+    BadInput(
+        "content-type-empty",
+        "registry",
+        REGISTER,
+        {"content_types": [""]},
+        "InferenceSpecification.SupportedContentTypes[0]",
+        "''",
+        "Empty",
+    ),
+    BadInput(
+        "response-type-no-slash",
+        "registry",
+        REGISTER,
+        {"response_types": ["csv"]},
+        "InferenceSpecification.SupportedResponseMIMETypes[0]",
+        "csv",
+        "Must match the pattern",
+    ),
+    BadInput(
+        "register-approval-lowercase",
+        "registry",
+        REGISTER,
+        {"approval_status": "approved"},
+        "ModelApprovalStatus",
+        "approved",
+        "Approved",
+    ),
+    BadInput(
+        "register-candidate-text", "registry", REGISTER, {"candidate": "best"}, "candidate", "best", NOT_TEXT
+    ),
+    # -- UpdateModelPackage ---------------------------------------------------------------------
+    BadInput(
+        "approve-description-1025",
+        "registry",
+        APPROVE,
+        {"approval_description": "d" * 1025},
+        "ApprovalDescription",
+        "ddd",
+        "At most 1024 characters",
+    ),
+    BadInput(
+        "approve-arn-trailing-blank",
+        "registry",
+        APPROVE,
+        {"model_package_arn": PACKAGE_ARN + " "},
+        "model_package_arn",
+        PACKAGE_ARN,
+        "blanks",
+    ),
+    BadInput(
+        "approve-status-lowercase",
+        "registry",
+        APPROVE,
+        {"approval_status": "approved"},
+        "ModelApprovalStatus",
+        "approved",
+        "Approved",
+    ),
+    BadInput(
+        "approve-arn-renders-none",
+        "registry",
+        APPROVE,
+        {"model_package_arn": "{{ params.a }}"},
+        "model_package_arn",
+        "None",
+        REQUIRED,
+        {"a": None},
     ),
 ]
 

@@ -63,7 +63,7 @@ def patch_async(monkeypatch: Any, switchboard: Switchboard, clock: VirtualClock)
     for module in ("airflow_provider_automl.triggers.automl", "airflow_provider_automl.triggers.watcher"):
         monkeypatch.setattr(f"{module}._sleep", clock.sleep)
         monkeypatch.setattr(f"{module}._now", clock.now)
-    monkeypatch.setattr("airflow_provider_automl.operators.automl.time.sleep", clock.advance)
+    monkeypatch.setattr("airflow_provider_automl.hooks.automl._sleep", clock.advance)
 
 
 def rebuild(trigger: Any) -> Any:

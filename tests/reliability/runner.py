@@ -59,12 +59,13 @@ def run_case(case: BadInput) -> CaseOutcome:
         return CaseOutcome(err, calls, "construct")
     if not hasattr(op, "execute"):  # a trigger that accepted its arguments
         return CaseOutcome(None, calls, "none")
-    op.hook.__dict__["conn"] = counting_client(calls)
     ti = FakeTI(task_id=op.task_id)
     context: dict[str, Any] = {"ti": ti, "params": case.params, "outlet_events": {}}
     try:
         if case.params:
             op.render_template_fields(context)
+        # The hook is built from the rendered connection arguments (and checks them).
+        op.hook.__dict__["conn"] = counting_client(calls)
         op.execute(context)
     except AutoMLValidationError as err:
         return CaseOutcome(err, calls, "execute")

@@ -23,6 +23,7 @@ from airflow_provider_automl.jobs import AutoMLJob
 from airflow_provider_automl.operators.automl import SageMakerCreateAutoMLJobOperator
 from airflow_provider_automl.operators.model import SageMakerRegisterCandidateOperator
 from airflow_provider_automl.requests import tabular_config
+from tests.fakes import FakeTI
 from tests.unit.conftest import (
     ACCOUNT,
     REGION,
@@ -32,7 +33,6 @@ from tests.unit.conftest import (
     make_describe_v2,
     make_sagemaker_client,
 )
-from tests.unit.test_operators_automl import FakeTI
 
 JOB = "churn-job"
 TRAIN = "s3://bucket/train/"

@@ -21,7 +21,9 @@ from airflow_provider_automl.exceptions import (
     AutoMLJobNotFoundError,
     AutoMLValidationError,
 )
-from airflow_provider_automl.hooks.automl import DEFAULT_RETRIES, SageMakerAutoMLHook, is_transient_error
+from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
+from airflow_provider_automl.hooks.base import DEFAULT_RETRIES
+from airflow_provider_automl.hooks.errors import is_transient_error
 from airflow_provider_automl.jobs import AutoMLJobStatus
 from tests.unit.conftest import (
     REGION,
@@ -39,10 +41,10 @@ V2_REQUEST: dict[str, Any] = {
     "AutoMLJobInputDataConfig": [
         {
             "ChannelType": "training",
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/t/"}},
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket/t/"}},
         }
     ],
-    "OutputDataConfig": {"S3OutputPath": "s3://b/o/"},
+    "OutputDataConfig": {"S3OutputPath": "s3://bucket/o/"},
     "AutoMLProblemTypeConfig": {"TabularJobConfig": {"TargetAttributeName": "label"}},
     "RoleArn": ROLE_ARN,
 }
@@ -50,11 +52,11 @@ V1_REQUEST: dict[str, Any] = {
     "AutoMLJobName": "my-v1-job",
     "InputDataConfig": [
         {
-            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/t/"}},
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://bucket/t/"}},
             "TargetAttributeName": "y",
         }
     ],
-    "OutputDataConfig": {"S3OutputPath": "s3://b/o/"},
+    "OutputDataConfig": {"S3OutputPath": "s3://bucket/o/"},
     "RoleArn": ROLE_ARN,
 }
 
@@ -116,7 +118,7 @@ def test_create_job_v2(stubbed_hook: Stubbed, logs: LogCapture) -> None:
     stubber.add_response("create_auto_ml_job_v2", {"AutoMLJobArn": job_arn("my-automl-job")}, V2_REQUEST)
 
     assert hook.create_job(dict(V2_REQUEST)) == job_arn("my-automl-job")
-    assert f"Created AutoML job my-automl-job (API V2): {job_arn('my-automl-job')}" in logs.text
+    assert f"Created AutoML job my-automl-job (CreateAutoMLJobV2): {job_arn('my-automl-job')}" in logs.text
 
 
 def test_create_job_v1(stubbed_hook: Stubbed) -> None:
@@ -142,7 +144,7 @@ def test_create_job_other_errors_propagate(stubbed_hook: Stubbed) -> None:
 
 def test_create_job_rejects_unknown_api_version(stubbed_hook: Stubbed) -> None:
     hook, _ = stubbed_hook
-    with pytest.raises(AutoMLValidationError, match=r"Invalid api_version: 'v3'\. Allowed: 'v1', 'v2'\."):
+    with pytest.raises(AutoMLValidationError, match=r"Invalid api_version: 'v3'\. Allowed: v1, v2\."):
         hook.create_job(dict(V2_REQUEST), api_version="v3")
 
 
@@ -295,8 +297,18 @@ def test_list_candidates_missing_job(stubbed_hook: Stubbed) -> None:
     ("kwargs", "message"),
     [
         ({"limit": 0}, r"Invalid limit: 0\. Allowed: a positive integer or None\."),
-        ({"page_size": 101}, r"Invalid page_size: 101\. Allowed: an integer from 1 to 100\."),
-        ({"page_size": 0}, r"Invalid page_size: 0\."),
+        ({"page_size": 301}, r"Invalid MaxResults: 301\. Must be between 1 and 300\."),
+        ({"page_size": 0}, r"Invalid MaxResults: 0\."),
+        (
+            {"status_equals": "completed"},
+            r"Invalid StatusEquals: 'completed'\. Allowed: Completed, InProgress",
+        ),
+        (
+            {"sort_by": "Name"},
+            r"Invalid SortBy: 'Name'\. Allowed: CreationTime, Status, FinalObjectiveMetricValue",
+        ),
+        ({"sort_order": "asc"}, r"Invalid SortOrder: 'asc'\. Allowed: Ascending, Descending\."),
+        ({"candidate_name_equals": ""}, r"Invalid CandidateNameEquals: ''\. Empty"),
     ],
 )
 def test_list_candidates_validates_arguments(stubbed_hook: Stubbed, kwargs: dict, message: str) -> None:

@@ -31,7 +31,7 @@ from tests.unit.conftest import (
     make_candidate,
     validate_output,
 )
-from tests.unit.test_model_requests import (
+from tests.unit.requests.test_model import (
     ensemble_classification_containers,
     hpo_classification_containers,
     regression_containers,
@@ -138,7 +138,6 @@ def test_hook_is_the_model_hook() -> None:
         task_id="t", execution_role_arn=ROLE_ARN, region_name=REGION
     )
     assert isinstance(op.hook, SageMakerModelHook)
-    assert op.model_hook is op.hook
 
 
 def test_single_container_candidate_creates_a_plain_model(stubbed: tuple[Any, Stubber]) -> None:
@@ -302,10 +301,10 @@ LOCAL_DATA = [{"Image": "img", "ModelDataUrl": "file:///tmp/m.tar.gz"}]
         ({"candidate": {"CandidateName": "c", "InferenceContainers": []}}, "candidate.InferenceContainers", [], "non-empty list"),
         ({"containers": NO_IMAGE}, "containers[0].Image", None, "non-empty Image"),
         ({"containers": NO_DATA}, "containers[0].ModelDataUrl", None, "non-empty ModelDataUrl"),
-        ({"containers": LOCAL_DATA}, "containers[0].ModelDataUrl", "file:///tmp/m.tar.gz", "s3://"),
-        ({"containers": "not a list {{"}, "containers", "not a list {{", "Must be a list or dict"),
-        ({"model_name": "churn_best"}, "model_name", "churn_best", "1-63 characters"),
-        ({"execution_role_arn": "AutoMLRole"}, "execution_role_arn", "AutoMLRole", "IAM role ARN"),
+        ({"containers": LOCAL_DATA}, "Containers[0].ModelDataUrl", "file:///tmp/m.tar.gz", "s3://"),
+        ({"containers": "not a list {{"}, "containers", "not a list {{", "Expected a list or a mapping"),
+        ({"model_name": "churn_best"}, "ModelName", "churn_best", "1-63 letters, digits and hyphens"),
+        ({"execution_role_arn": "AutoMLRole"}, "ExecutionRoleArn", "AutoMLRole", "IAM role ARN"),
         ({"inference_response_keys": ["predicted_label"], "containers": regression_containers()},
          "inference_response_keys", ["predicted_label"], "only for classification"),
         ({"inference_response_keys": ["labels"], "containers": hpo_classification_containers()[:2]},
@@ -503,13 +502,13 @@ def test_register_with_response_keys_changes_only_the_package_containers(
         ({"candidate": {"CandidateName": "c", "InferenceContainers": []}}, "candidate.InferenceContainers", []),
         ({"containers": NO_IMAGE}, "containers[0].Image", None),
         ({"containers": NO_DATA}, "containers[0].ModelDataUrl", None),
-        ({"containers": LOCAL_DATA}, "containers[0].ModelDataUrl", "file:///tmp/m.tar.gz"),
+        ({"containers": LOCAL_DATA}, "InferenceSpecification.Containers[0].ModelDataUrl", "file:///tmp/m.tar.gz"),
         ({"candidate": "garbage"}, "candidate", "garbage"),
-        ({"model_package_group_name": "churn_models"}, "model_package_group_name", "churn_models"),
-        ({"model_package_group_name": "g" * 64}, "model_package_group_name", "g" * 64),
-        ({"model_package_group_name": "-churn"}, "model_package_group_name", "-churn"),
-        ({"approval_status": "Approve"}, "approval_status", "Approve"),
-        ({"customer_metadata": {"Owner": "ml, data"}}, "customer_metadata['Owner']", "ml, data"),
+        ({"model_package_group_name": "churn_models"}, "ModelPackageGroupName", "churn_models"),
+        ({"model_package_group_name": "g" * 64}, "ModelPackageGroupName", "g" * 64),
+        ({"model_package_group_name": "-churn"}, "ModelPackageGroupName", "-churn"),
+        ({"approval_status": "Approve"}, "ModelApprovalStatus", "Approve"),
+        ({"customer_metadata": {"Owner": "ml, data"}}, "CustomerMetadataProperties['Owner']", "ml, data"),
         ({"content_types": "text/csv, application/json"}, "content_types", "text/csv, application/json"),
     ],
     ids=["candidate-empty", "no-image", "no-model-data", "non-s3", "garbage-string", "group-underscore",
@@ -558,9 +557,13 @@ def test_reject_without_description(stubbed: tuple[Any, Stubber]) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field", "value"),
     [
-        ({"model_package_arn": f"{GROUP_ARN}"}, "model_package_arn", GROUP_ARN),
-        ({"model_package_arn": "churn-models/3"}, "model_package_arn", "churn-models/3"),
-        ({"model_package_arn": package_arn(3), "approval_status": "approved"}, "approval_status", "approved"),
+        ({"model_package_arn": f"{GROUP_ARN}"}, "ModelPackageArn", GROUP_ARN),
+        ({"model_package_arn": "churn-models/3"}, "ModelPackageArn", "churn-models/3"),
+        (
+            {"model_package_arn": package_arn(3), "approval_status": "approved"},
+            "ModelApprovalStatus",
+            "approved",
+        ),
     ],
     ids=["group-arn", "not-an-arn", "status"],
 )
@@ -677,7 +680,7 @@ def test_group_created_by_another_task_meanwhile_is_used(stubbed: tuple[Any, Stu
         f"Model Package Group already exists: {GROUP_ARN}",
     )
     stubber.add_response("describe_model_package_group", _describe_group(), {"ModelPackageGroupName": GROUP})
-    assert op.hook.ensure_model_package_group(GROUP) == GROUP_ARN
+    assert op.hook.ensure_model_package_group({"ModelPackageGroupName": GROUP}) == GROUP_ARN
 
 
 def test_describe_group_errors_other_than_missing_propagate(stubbed: tuple[Any, Stubber]) -> None:

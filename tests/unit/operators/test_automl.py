@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -40,7 +41,7 @@ def context(ti: FakeTI) -> dict[str, Any]:
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     slept: list[float] = []
-    monkeypatch.setattr("airflow_provider_automl.operators.automl.time.sleep", slept.append)
+    monkeypatch.setattr("airflow_provider_automl.hooks.automl._sleep", slept.append)
     return slept
 
 
@@ -224,8 +225,8 @@ def test_execute_complete_rejects_events_that_are_not_success(
 def test_wait_gives_up_after_max_wait_saying_what_it_last_saw(
     context: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = iter([0.0, 0.0, 10.0, 20.0, 200.0, 200.0, 200.0])
-    monkeypatch.setattr("airflow_provider_automl.operators.automl.time.monotonic", lambda: next(clock))
+    clock = itertools.chain([0.0, 0.0, 10.0], itertools.repeat(200.0))
+    monkeypatch.setattr("airflow_provider_automl.hooks.automl._monotonic", lambda: next(clock))
     op = create_op(max_wait=100)
     with stub(op) as stubber:
         add_create(stubber)
@@ -315,7 +316,7 @@ def test_action_timestamp_creates_under_a_suffixed_name(
     context: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        "airflow_provider_automl.operators.automl._timestamped", lambda name: f"{name}-260101120000"
+        "airflow_provider_automl.requests.names.timestamped_job_name", lambda name: f"{name}-260101120000"
     )
     new_name = f"{JOB}-260101120000"
     op = create_op(action_if_job_exists="timestamp", wait_for_completion=False)
@@ -328,10 +329,10 @@ def test_action_timestamp_creates_under_a_suffixed_name(
 
 
 def test_timestamped_name_is_valid_and_fits() -> None:
-    from airflow_provider_automl.operators.automl import _timestamped
     from airflow_provider_automl.requests import validate_job_name
+    from airflow_provider_automl.requests.names import timestamped_job_name
 
-    name = _timestamped("a" * 32)
+    name = timestamped_job_name("a" * 32)
     assert len(name) <= 32
     assert validate_job_name(name) == name
 
@@ -510,7 +511,7 @@ def test_list_candidates_ranks_best_first_by_the_metric_direction(
     json.dumps(records)
 
 
-@pytest.mark.parametrize("top_k", [0, -1, "3", True])
+@pytest.mark.parametrize("top_k", [0, -1, "three", "3.5", True])
 def test_list_candidates_rejects_a_bad_top_k(top_k: Any, context: dict[str, Any]) -> None:
     op = SageMakerListAutoMLCandidatesOperator(task_id="list", job_name=JOB, top_k=top_k, aws_conn_id=None)
     with stub(op), pytest.raises(AutoMLValidationError, match="top_k"):
@@ -536,3 +537,18 @@ def test_stop_can_wait_until_stopped(context: dict[str, Any], no_sleep: list[flo
         add_describe(stubber, status="Stopped")
         assert op.execute(context)["AutoMLJobStatus"] == "Stopped"
     assert no_sleep == [5.0]
+
+
+def test_stop_wait_rides_out_throttling(context: dict[str, Any], no_sleep: list[float], logs: Any) -> None:
+    op = SageMakerStopAutoMLJobOperator(
+        task_id="stop", job_name=JOB, wait_for_completion=True, check_interval=5, aws_conn_id=None
+    )
+    with stub(op) as stubber:
+        add_describe(stubber, status="InProgress")
+        stubber.add_response("stop_auto_ml_job", {}, {"AutoMLJobName": JOB})
+        stubber.add_client_error("describe_auto_ml_job_v2", "ThrottlingException", "Rate exceeded", 400)
+        add_describe(stubber, status="Stopping")
+        add_describe(stubber, status="Stopped")
+        assert op.execute(context)["AutoMLJobStatus"] == "Stopped"
+    assert no_sleep == [5.0, 5.0]
+    assert "still waiting" in logs.text

@@ -145,9 +145,32 @@ def test_rebuilds_from_kwargs_serialized_before_the_coalesce_flag() -> None:
 @pytest.mark.parametrize("value", [0, -5, True, "60"])
 def test_poll_interval_must_be_positive(value: object) -> None:
     with pytest.raises(
-        AutoMLValidationError, match=r"Invalid poll_interval: .*Allowed: a number of seconds > 0\."
+        AutoMLValidationError, match=r"Invalid poll_interval: .*Must be a positive number of seconds\."
     ):
         SageMakerAutoMLJobTrigger(job_name=JOB, poll_interval=value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "allowed"),
+    [
+        ({"job_name": "churn_model!"}, "AutoMLJobName", "A job name is 1-32 characters"),
+        ({"job_name": None}, "AutoMLJobName", "Expected a string"),
+        ({"deadline": "tomorrow"}, "deadline", "epoch seconds"),
+        ({"aws_conn_id": ""}, "aws_conn_id", "Empty"),
+        ({"region_name": "US East"}, "region_name", "Expected an AWS region"),
+        ({"verify": 5}, "verify", "Expected a string"),
+        ({"botocore_config": "fast"}, "botocore_config", "Expected a mapping"),
+        ({"accept_stopped": "no"}, "accept_stopped", "not templated"),
+        ({"coalesce": "False"}, "coalesce", "not templated"),
+        ({"last_secondary_status": 3}, "last_secondary_status", "a string or None"),
+    ],
+)
+def test_a_bad_trigger_is_refused_when_constructed(kwargs: dict[str, Any], field: str, allowed: str) -> None:
+    # In the task, before defer(): it never reaches the triggerer.
+    with pytest.raises(AutoMLValidationError) as err:
+        SageMakerAutoMLJobTrigger(**{"job_name": JOB, **kwargs})
+    assert err.value.field == field
+    assert allowed in err.value.allowed
 
 
 def test_module_imports_no_aws_sdk() -> None:

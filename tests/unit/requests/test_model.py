@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from airflow_provider_automl import model_requests
 from airflow_provider_automl.exceptions import AutoMLValidationError
+from airflow_provider_automl.requests import model as model_requests
+from airflow_provider_automl.requests.coerce import normalize_tags
+from airflow_provider_automl.requests.validation import compiled_pattern, validate
 from tests.unit.conftest import ROLE_ARN, make_candidate, sagemaker_model, validate_input, validate_output
 
 IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com"
@@ -88,33 +90,36 @@ def test_hpo_candidate_fixture_is_a_valid_candidate() -> None:
     validate_output("ListCandidatesForAutoMLJob", {"Candidates": [candidate]})
 
 
-# -- patterns agree with botocore ------------------------------------------------------------
+# -- names and ARNs: the validator accepts exactly what the model's pattern and length allow ----
 
 
-def _botocore_pattern(operation: str, member: str) -> tuple[str, int]:
-    input_shape = sagemaker_model().operation_model(operation).input_shape
-    assert input_shape is not None
-    shape = input_shape.members[member]
-    return shape.metadata["pattern"], shape.metadata["max"]
+def _with_member(operation: str, member: str, value: str) -> dict[str, Any]:
+    base: dict[str, dict[str, Any]] = {
+        "CreateModel": {
+            "ModelName": "m",
+            "Containers": regression_containers(),
+            "ExecutionRoleArn": ROLE_ARN,
+        },
+        "CreateModelPackageGroup": {"ModelPackageGroupName": "g"},
+        "UpdateModelPackage": {"ModelPackageArn": f"{GROUP_ARN_PREFIX}/churn/1"},
+    }
+    return {**base[operation], member: value}
 
 
 @pytest.mark.parametrize(
-    ("validator", "operation", "member", "samples"),
+    ("operation", "member", "samples"),
     [
         (
-            model_requests.validate_model_name,
             "CreateModel",
             "ModelName",
             ["m", "model-1", "a" * 63, "a" * 64, "-m", "m-", "m_1", "m--1", "", "m.1"],
         ),
         (
-            model_requests.validate_model_package_group_name,
             "CreateModelPackageGroup",
             "ModelPackageGroupName",
             ["g", "churn-models", "a--b", "a" * 63, "a" * 64, "-g", "g-", "g_1", "", "g 1"],
         ),
         (
-            lambda v: model_requests.validate_role_arn("role", v),
             "CreateModel",
             "ExecutionRoleArn",
             [
@@ -126,7 +131,6 @@ def _botocore_pattern(operation: str, member: str) -> tuple[str, int]:
             ],
         ),
         (
-            model_requests.validate_model_package_arn,
             "UpdateModelPackage",
             "ModelPackageArn",
             [
@@ -140,38 +144,27 @@ def _botocore_pattern(operation: str, member: str) -> tuple[str, int]:
     ids=["model-name", "group-name", "role-arn", "model-package-arn"],
 )
 def test_name_and_arn_checks_accept_exactly_what_botocore_accepts(
-    validator: Any, operation: str, member: str, samples: list[str]
+    operation: str, member: str, samples: list[str]
 ) -> None:
-    pattern, limit = _botocore_pattern(operation, member)
+    input_shape = sagemaker_model().operation_model(operation).input_shape
+    shape = input_shape.members[member]
+    pattern, limit = shape.metadata["pattern"], shape.metadata["max"]
     for sample in samples:
         allowed = bool(sample) and len(sample) <= limit and re.fullmatch(pattern, sample) is not None
+        request = _with_member(operation, member, sample)
         if allowed:
-            assert validator(sample) == sample
+            validate(operation, request)
         else:
-            with pytest.raises(AutoMLValidationError):
-                validator(sample)
+            with pytest.raises(AutoMLValidationError) as err:
+                validate(operation, request)
+            assert err.value.field == member
 
 
-@pytest.mark.parametrize(
-    ("call", "field", "value", "allowed"),
-    [
-        (lambda: model_requests.validate_model_package_group_name("churn_models"), "model_package_group_name", "churn_models", "1-63 characters"),
-        (lambda: model_requests.validate_model_package_group_name("g" * 64), "model_package_group_name", "g" * 64, "1-63 characters"),
-        (lambda: model_requests.validate_model_name("my model"), "model_name", "my model", "letters, digits and hyphens"),
-        (lambda: model_requests.validate_role_arn("execution_role_arn", "MyRole"), "execution_role_arn", "MyRole", "IAM role ARN"),
-        (lambda: model_requests.validate_approval_status("Approve"), "approval_status", "Approve", "PendingManualApproval"),
-        (lambda: model_requests.validate_model_package_arn("arn:aws:sagemaker:us-east-1:123456789012:model/m"), "model_package_arn", "arn:aws:sagemaker:us-east-1:123456789012:model/m", "model-package/<group>/<version>"),
-    ],
-    ids=["group-underscore", "group-too-long", "model-name-space", "role", "approval", "package-arn"],
-)  # fmt: skip
-def test_validation_messages_name_field_value_and_allowed(
-    call: Any, field: str, value: str, allowed: str
-) -> None:
-    with pytest.raises(AutoMLValidationError) as err:
-        call()
-    assert (err.value.field, err.value.value) == (field, value)
-    assert str(err.value).startswith(f"Invalid {field}: {value!r}.")
-    assert allowed in err.value.allowed
+def test_java_unicode_classes_are_understood() -> None:
+    # Tag keys allow any letter (\p{L}), not only ASCII: what Python's re cannot express.
+    tag_key = sagemaker_model().shape_for("TagKey").metadata["pattern"]
+    assert compiled_pattern(tag_key).fullmatch("équipe données:ml")
+    assert not compiled_pattern(tag_key).fullmatch("team#1")
 
 
 # -- containers -------------------------------------------------------------------------------
@@ -203,23 +196,46 @@ def _container(**overrides: Any) -> dict[str, Any]:
         ([], "containers", [], "non-empty list"),
         (None, "containers", None, "non-empty list"),
         ("s3://b/m.tar.gz", "containers", "s3://b/m.tar.gz", "non-empty list"),
-        ([_container()] * 16, "containers", "<16 containers>", "At most 15"),
         (["image"], "containers[0]", "image", "dict with Image and ModelDataUrl"),
         ([_container(), _container(Image=None)], "containers[1].Image", None, "non-empty Image"),
-        ([_container(Image="")], "containers[0].Image", "", "non-empty Image"),
         ([_container(ModelDataUrl=None)], "containers[0].ModelDataUrl", None, "non-empty ModelDataUrl"),
-        ([_container(ModelDataUrl="/tmp/model.tar.gz")], "containers[0].ModelDataUrl", "/tmp/model.tar.gz", "s3://"),
-        ([_container(ModelDataUrl="gs://b/model.tar.gz")], "containers[0].ModelDataUrl", "gs://b/model.tar.gz", "s3://"),
-        ([_container(Environment={"N": 1})], "containers[0].Environment", {"N": 1}, "strings to strings"),
     ],
-    ids=["empty", "none", "string", "too-many", "not-dict", "no-image", "empty-image", "no-model-data",
-         "local-path", "gcs-url", "env-int"],
+    ids=["empty", "none", "string", "not-dict", "no-image", "no-model-data"],
 )  # fmt: skip
 def test_bad_containers_are_rejected_with_field_value_and_rule(
     containers: Any, field: str, value: Any, allowed: str
 ) -> None:
     with pytest.raises(AutoMLValidationError) as err:
         model_requests.validate_containers(containers)
+    assert (err.value.field, err.value.value) == (field, value)
+    assert allowed in err.value.allowed
+
+
+@pytest.mark.parametrize(
+    ("containers", "field", "value", "allowed"),
+    [
+        ([_container()] * 16, "Containers", [_container()] * 16, "At most 15 items"),
+        ([_container(Image="")], "Containers[0].Image", "", "Empty"),
+        ([_container(Image="   ")], "Containers[0].Image", "   ", "blanks"),
+        ([_container(ModelDataUrl="/tmp/model.tar.gz")], "Containers[0].ModelDataUrl", "/tmp/model.tar.gz", "s3://"),
+        ([_container(ModelDataUrl="gs://b/model.tar.gz")], "Containers[0].ModelDataUrl", "gs://b/model.tar.gz", "s3://"),
+        ([_container(ModelDataUrl="s3://")], "Containers[0].ModelDataUrl", "s3://", "naming a bucket"),
+        ([_container(Environment={"N": 1})], "Containers[0].Environment['N']", 1, "Expected a string"),
+        ([_container(Environment={"": "1"})], "Containers[0].Environment key", "", "Empty"),
+        ([_container(Environment={"V": "x" * 1025})], "Containers[0].Environment['V']", "x" * 1025, "At most 1024"),
+        ([_container(Environment={f"K{i}": "x" * 1000 for i in range(40)})], "Containers[0].Environment",
+         "<40110 bytes>", "at most 32768 bytes"),
+    ],
+    ids=["too-many", "empty-image", "blank-image", "local-path", "gcs-url", "no-bucket", "env-int",
+         "env-empty-key", "env-long-value", "env-total"],
+)  # fmt: skip
+def test_bad_container_values_are_rejected_by_the_validator(
+    containers: Any, field: str, value: Any, allowed: str
+) -> None:
+    with pytest.raises(AutoMLValidationError) as err:
+        model_requests.build_create_model_request(
+            model_name="m", containers=containers, execution_role_arn=ROLE_ARN
+        )
     assert (err.value.field, err.value.value) == (field, value)
     assert allowed in err.value.allowed
 
@@ -278,7 +294,7 @@ def test_no_response_keys_leaves_containers_alone(keys: Any) -> None:
     ("containers", "keys", "allowed"),
     [
         (hpo_classification_containers(), ["score"], "drawn from predicted_label, probability"),
-        (hpo_classification_containers(), "predicted_label", "drawn from predicted_label, probability"),
+        (hpo_classification_containers(), "score", "Expected a list of strings"),
         (regression_containers(), ["predicted_label"], "only for classification"),
         (
             [{**ensemble_classification_containers()[0], "Environment": {
@@ -289,7 +305,7 @@ def test_no_response_keys_leaves_containers_alone(keys: Any) -> None:
         # The last container must answer: keys supported only by an inner container are useless.
         (hpo_classification_containers()[:2] + regression_containers()[:1], ["probability"], "only for classification"),
     ],
-    ids=["unknown-key", "string", "regression", "unsupported-key", "last-container-silent"],
+    ids=["unknown-key", "unknown-key-text", "regression", "unsupported-key", "last-container-silent"],
 )  # fmt: skip
 def test_unsupported_response_keys_are_rejected(containers: Any, keys: Any, allowed: str) -> None:
     with pytest.raises(AutoMLValidationError) as err:
@@ -337,13 +353,17 @@ def test_multi_container_model_request_is_a_serial_pipeline() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [
-        ({"model_name": "bad_name"}, "model_name"),
-        ({"execution_role_arn": "arn:aws:iam::123:role/R"}, "execution_role_arn"),
-        ({"vpc_config": {"Subnets": ["subnet-1"]}}, "vpc_config"),
-        ({"enable_network_isolation": "yes"}, "enable_network_isolation"),
-        ({"tags": [{"Name": "team"}]}, "tags"),
+        ({"model_name": "bad_name"}, "ModelName"),
+        ({"execution_role_arn": "arn:aws:iam::123:role/R"}, "ExecutionRoleArn"),
+        ({"vpc_config": {"Subnets": ["subnet-1"]}}, "VpcConfig.SecurityGroupIds"),
+        ({"vpc_config": {"Subnets": ["subnet-1"], "SecurityGroupIds": [f"sg-{i}" for i in range(6)]}},
+         "VpcConfig.SecurityGroupIds"),
+        ({"enable_network_isolation": "yes"}, "EnableNetworkIsolation"),
+        ({"tags": [{"Name": "team"}]}, "tags[0]"),
+        ({"tags": {"team": None}}, "tags['team'].Value"),
+        ({"tags": {f"k{i}": "v" for i in range(51)}}, "Tags"),
     ],
-)
+)  # fmt: skip
 def test_bad_create_model_arguments(kwargs: dict[str, Any], field: str) -> None:
     arguments: dict[str, Any] = {
         "model_name": "m",
@@ -431,19 +451,20 @@ def test_model_package_request_carries_containers_untouched() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "field", "value"),
     [
-        ({"model_package_group_name": "churn models"}, "model_package_group_name", "churn models"),
-        ({"approval_status": "approved"}, "approval_status", "approved"),
+        ({"model_package_group_name": "churn models"}, "ModelPackageGroupName", "churn models"),
+        ({"approval_status": "approved"}, "ModelApprovalStatus", "approved"),
         ({"content_types": "text/csv"}, "content_types", "text/csv"),
         ({"response_types": []}, "response_types", []),
-        ({"realtime_instance_types": ["ml.m5.large", ""]}, "realtime_instance_types", ["ml.m5.large", ""]),
-        ({"description": "d" * 1025}, "description", "d" * 1025),
-        ({"customer_metadata": {f"k{i}": "v" for i in range(51)}}, "customer_metadata", "<51 entries>"),
-        ({"customer_metadata": {"note": "a, b"}}, "customer_metadata['note']", "a, b"),
-        ({"customer_metadata": {"note": ""}}, "customer_metadata['note']", ""),
-        ({"customer_metadata": {"k" * 129: "v"}}, "customer_metadata key", "k" * 129),
+        ({"realtime_instance_types": ["ml.m5.large", ""]}, "InferenceSpecification.SupportedRealtimeInferenceInstanceTypes[1]", ""),
+        ({"realtime_instance_types": ["ml.m5.huge"]}, "InferenceSpecification.SupportedRealtimeInferenceInstanceTypes[0]", "ml.m5.huge"),
+        ({"description": "d" * 1025}, "ModelPackageDescription", "d" * 1025),
+        ({"customer_metadata": {f"k{i}": "v" for i in range(51)}}, "CustomerMetadataProperties", {f"k{i}": "v" for i in range(51)}),
+        ({"customer_metadata": {"note": "a, b"}}, "CustomerMetadataProperties['note']", "a, b"),
+        ({"customer_metadata": {"note": ""}}, "CustomerMetadataProperties['note']", ""),
+        ({"customer_metadata": {"k" * 129: "v"}}, "CustomerMetadataProperties key", "k" * 129),
     ],
-    ids=["group", "status", "content-string", "response-empty", "instance-empty", "description",
-         "metadata-count", "metadata-comma", "metadata-empty", "metadata-key-long"],
+    ids=["group", "status", "content-string", "response-empty", "instance-empty", "instance-unknown",
+         "description", "metadata-count", "metadata-comma", "metadata-empty", "metadata-key-long"],
 )  # fmt: skip
 def test_bad_model_package_arguments(kwargs: dict[str, Any], field: str, value: Any) -> None:
     arguments: dict[str, Any] = {
@@ -459,9 +480,46 @@ def test_bad_model_package_arguments(kwargs: dict[str, Any], field: str, value: 
 
 
 def test_tags_from_dict_or_list() -> None:
-    assert model_requests.normalize_tags({"a": "1", "b": 2}) == [  # type: ignore[dict-item]
+    assert normalize_tags({"a": "1", "b": 2}) == [
         {"Key": "a", "Value": "1"},
         {"Key": "b", "Value": "2"},
     ]
-    assert model_requests.normalize_tags([{"Key": "a", "Value": "1"}]) == [{"Key": "a", "Value": "1"}]
-    assert model_requests.normalize_tags(None) == []
+    assert normalize_tags([{"Key": "a", "Value": "1"}]) == [{"Key": "a", "Value": "1"}]
+    assert normalize_tags('{"a": "1"}') == [{"Key": "a", "Value": "1"}]
+    assert normalize_tags(None) is None
+
+
+def test_user_metadata_leaves_room_for_what_the_operator_adds() -> None:
+    provenance = {
+        "AutoMLJobName": "j",
+        "CandidateName": "c",
+        "ObjectiveMetricName": "F1",
+        "ObjectiveMetricValue": "1",
+    }
+    reserved = {"AirflowIdempotencyKey": "k"}
+    user = {f"k{i}": "v" for i in range(45)}
+    assert len(model_requests.merge_customer_metadata(user, provenance, reserved)) == 50
+    with pytest.raises(AutoMLValidationError) as err:
+        model_requests.merge_customer_metadata({**user, "k46": "v", "k47": "v"}, provenance, reserved)
+    assert err.value.value == "<47 entries>"
+    assert err.value.allowed.startswith("At most 45 entries: a package holds 50 and the operator adds 5")
+    with pytest.raises(AutoMLValidationError, match="set by the operator"):
+        model_requests.merge_customer_metadata({"AirflowIdempotencyKey": "x"}, provenance, reserved)
+
+
+def test_approval_and_group_requests() -> None:
+    arn = f"{GROUP_ARN_PREFIX}/churn/1"
+    assert model_requests.build_update_approval_request(
+        model_package_arn=arn, approval_status="Approved"
+    ) == {
+        "ModelPackageArn": arn,
+        "ModelApprovalStatus": "Approved",
+    }
+    with pytest.raises(AutoMLValidationError) as err:
+        model_requests.build_update_approval_request(
+            model_package_arn=arn, approval_status="Approved", approval_description="d" * 1025
+        )
+    assert err.value.field == "ApprovalDescription"
+    assert model_requests.build_create_model_package_group_request(
+        model_package_group_name="churn", description="models"
+    ) == {"ModelPackageGroupName": "churn", "ModelPackageGroupDescription": "models"}

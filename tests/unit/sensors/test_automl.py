@@ -15,8 +15,8 @@ from botocore.stub import Stubber
 from airflow_provider_automl.jobs import AutoMLJob
 from airflow_provider_automl.sensors.automl import SageMakerAutoMLJobSensor
 from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
+from tests.fakes import FakeTI
 from tests.unit.conftest import make_describe_v2, make_sagemaker_client
-from tests.unit.test_operators_automl import FakeTI
 
 JOB = "churn-job"
 

@@ -234,7 +234,7 @@ def fakes(clock: VirtualClock, monkeypatch: pytest.MonkeyPatch) -> dict[tuple[An
     by_key: dict[tuple[Any, ...], FakeSageMaker] = {}
 
     async def shared_conn(self: SageMakerAutoMLHook) -> FakeSageMaker:
-        return by_key.setdefault(self.client_cache_key(), FakeSageMaker(clock))
+        return by_key.setdefault(self.aws_params.cache_key(), FakeSageMaker(clock))
 
     monkeypatch.setattr(SageMakerAutoMLHook, "get_shared_async_conn", shared_conn)
     return by_key
@@ -446,6 +446,10 @@ async def test_throttled_list_backs_off_without_losing_changes(
 # -- separate watchers, fallback, lifecycle -------------------------------------------------------
 
 
+def job_for(conn: str, region: str, index: int) -> str:
+    return f"{conn}-{region}-{index}".replace("_", "-")
+
+
 async def test_mixed_connections_and_regions_keep_separate_watchers(
     clock: VirtualClock, fakes: dict[tuple[Any, ...], FakeSageMaker]
 ) -> None:
@@ -453,10 +457,10 @@ async def test_mixed_connections_and_regions_keep_separate_watchers(
     for conn, region in settings:
         fake = fake_for(fakes, clock, conn, region)
         for i in range(3):
-            fake.job(f"{conn}-{region}-{i}")
-            fake.change(f"{conn}-{region}-{i}", "Completed", "Completed", at=START + 1.5 * POLL)
+            fake.job(job_for(conn, region, i))
+            fake.change(job_for(conn, region, i), "Completed", "Completed", at=START + 1.5 * POLL)
     triggers = [
-        trigger(f"{conn}-{region}-{i}", aws_conn_id=conn, region_name=region)
+        trigger(job_for(conn, region, i), aws_conn_id=conn, region_name=region)
         for conn, region in settings
         for i in range(3)
     ]
@@ -479,7 +483,7 @@ async def test_mixed_connections_and_regions_keep_separate_watchers(
         # Each watcher lists its own account/region and describes only its own jobs.
         assert fake.count("ListAutoMLJobs") == 2
         described = {p["AutoMLJobName"] for _, op, p in fake.calls if op == "DescribeAutoMLJobV2"}
-        assert described == {f"{conn}-{region}-{i}" for i in range(3)}
+        assert described == {job_for(conn, region, i) for i in range(3)}
 
 
 async def run_all_inner(clock: VirtualClock, triggers: list[SageMakerAutoMLJobTrigger]) -> list[Fired]:
