@@ -120,7 +120,8 @@ def build_create_model_request(
     tags: Any = None,
 ) -> dict[str, Any]:
     """CreateModel kwargs: one container, or several as a serial inference pipeline."""
-    request = compact(
+    return _validated(
+        "CreateModel",
         {
             "ModelName": model_name,
             "Containers": [dict(c) for c in containers],
@@ -129,10 +130,8 @@ def build_create_model_request(
             "VpcConfig": dict(vpc_config) if isinstance(vpc_config, Mapping) else vpc_config,
             "EnableNetworkIsolation": enable_network_isolation,
             "Tags": normalize_tags(tags, "tags") or None,
-        }
+        },
     )
-    validate("CreateModel", request)
-    return request
 
 
 def candidate_metadata(candidate: Mapping[str, Any] | None, job_name: str | None) -> dict[str, str]:
@@ -224,7 +223,8 @@ def build_create_model_package_request(
     tags: Any = None,
 ) -> dict[str, Any]:
     """CreateModelPackage kwargs for a versioned package in ``model_package_group_name``."""
-    request = compact(
+    return _validated(
+        "CreateModelPackage",
         {
             "ModelPackageGroupName": model_package_group_name,
             "InferenceSpecification": {
@@ -245,39 +245,42 @@ def build_create_model_package_request(
             "CustomerMetadataProperties": dict(customer_metadata) if customer_metadata else None,
             "ModelMetrics": dict(model_metrics) if model_metrics else None,
             "Tags": normalize_tags(tags, "tags") or None,
-        }
+        },
     )
-    validate("CreateModelPackage", request)
-    return request
 
 
 def build_create_model_package_group_request(
     *, model_package_group_name: str, description: str | None = None, tags: Any = None
 ) -> dict[str, Any]:
     """CreateModelPackageGroup kwargs (also what the group's describe is checked against)."""
-    request = compact(
+    return _validated(
+        "CreateModelPackageGroup",
         {
             "ModelPackageGroupName": model_package_group_name,
             "ModelPackageGroupDescription": description,
             "Tags": normalize_tags(tags, "tags") or None,
-        }
+        },
     )
-    validate("CreateModelPackageGroup", request)
-    return request
 
 
 def build_update_approval_request(
     *, model_package_arn: str, approval_status: str, approval_description: str | None = None
 ) -> dict[str, Any]:
     """UpdateModelPackage kwargs that set a version's approval status."""
-    request = compact(
+    return _validated(
+        "UpdateModelPackage",
         {
             "ModelPackageArn": model_package_arn,
             "ModelApprovalStatus": approval_status,
             "ApprovalDescription": approval_description,
-        }
+        },
     )
-    validate("UpdateModelPackage", request)
+
+
+def _validated(operation: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without its unset members, once it has passed the validator for ``operation``."""
+    request = compact(fields)
+    validate(operation, request)
     return request
 
 

@@ -49,8 +49,17 @@ def test_file_names_carry_the_version(dists: Dists) -> None:
 
 def test_wheel_holds_every_module_and_nothing_else(dists: Dists) -> None:
     names, _, _ = wheel_metadata(dists.wheel)
-    modules = {name for name in names if not name.startswith(f"{DIST_NAME}-{__version__}.dist-info/")}
+    dist_info = f"{DIST_NAME}-{__version__}.dist-info/"
+    modules = {name for name in names if not name.startswith(dist_info)}
     assert modules == package_sources()
+    assert f"{PACKAGE}/py.typed" in modules
+    assert {f"{dist_info}licenses/LICENSE", f"{dist_info}licenses/NOTICE"} <= names
+
+
+def test_twine_check_passes_for_the_sdist_and_the_wheel(dists: Dists) -> None:
+    # What PyPI would reject (metadata, README rendering) fails here first.
+    result = run(sys.executable, "-m", "twine", "check", "--strict", str(dists.sdist), str(dists.wheel))
+    assert result.stdout.count("PASSED") == 2, result.stdout
 
 
 def test_wheel_metadata(dists: Dists) -> None:
@@ -66,6 +75,15 @@ def test_wheel_metadata(dists: Dists) -> None:
     # The local backend's ML stack is optional: nothing heavy is a hard requirement.
     hard = [req for req in requires if "extra ==" not in req]
     assert not [req for req in hard if req.split("[")[0].split(">")[0] in {"pandas", "scikit-learn", "moto"}]
+    assert any(req.startswith("regex>=") for req in hard), "the validator needs regex for \\p{...} patterns"
+    # Release basics: licence files, typed marker, project URLs, Python classifiers.
+    assert headers["License-Expression"] == ["Apache-2.0"]
+    assert {"LICENSE", "NOTICE"} <= set(headers["License-File"])
+    urls = dict(url.split(", ", 1) for url in headers["Project-URL"])
+    assert {"Homepage", "Documentation", "Source", "Issues", "Changelog"} <= set(urls)
+    classifiers = set(headers["Classifier"])
+    assert {f"Programming Language :: Python :: 3.{minor}" for minor in (10, 11, 12, 13)} <= classifiers
+    assert {"Framework :: Apache Airflow :: Provider", "Typing :: Typed"} <= classifiers
     assert "[apache_airflow_provider]" in entry_points
     assert "provider_info = airflow_provider_automl.get_provider_info:get_provider_info" in entry_points
     # The emulator is its own distribution; the provider's [local] extra brings it.
@@ -81,6 +99,8 @@ def test_sdist_holds_sources_docs_examples_and_tests(dists: Dists) -> None:
     expected = {
         "pyproject.toml",
         "README.md",
+        "LICENSE",
+        "NOTICE",
         "PKG-INFO",
         "docs/conf.py",
         "docs/index.md",

@@ -10,6 +10,7 @@ is raised, and the client saw no call at all.
 
 from __future__ import annotations
 
+import importlib
 import re
 import sys
 from collections.abc import Callable
@@ -56,124 +57,70 @@ def _channel(uri: str = TRAIN, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in channel.items() if v is not None}
 
 
-def create_v2(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.automl import SageMakerCreateAutoMLJobOperator
+def _factory(path: str, **defaults: Any) -> Callable[..., Any]:
+    """A builder of the class at ``path`` from good defaults and one bad setting (imported lazily)."""
+    module, _, name = path.rpartition(".")
 
-    params: dict[str, Any] = {
-        "task_id": "create",
-        "job_name": "bad-input-job",
-        "input_data_config": TRAIN,
-        "output_path": OUTPUT,
-        "role_arn": ROLE,
-        "problem_type_config": TABULAR,
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-        "wait_for_completion": False,
-    }
-    params.update(kwargs)
-    return SageMakerCreateAutoMLJobOperator(**params)
+    def build(**kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(**{**defaults, **kwargs})
+
+    return build
+
+
+_AWS = {"aws_conn_id": None, "region_name": "us-east-1"}
+_JOB = {"job_name": "bad-input-job", **_AWS}
+_OPERATORS = "airflow_provider_automl.operators"
+
+create_v2 = _factory(
+    f"{_OPERATORS}.automl.SageMakerCreateAutoMLJobOperator",
+    task_id="create",
+    input_data_config=TRAIN,
+    output_path=OUTPUT,
+    role_arn=ROLE,
+    problem_type_config=TABULAR,
+    wait_for_completion=False,
+    **_JOB,
+)
 
 
 def create_v1(**kwargs: Any) -> Any:
-    params: dict[str, Any] = {"api_version": "v1", "problem_type_config": None, "target_attribute": "label"}
-    params.update(kwargs)
-    return create_v2(**params)
+    return create_v2(
+        **{"api_version": "v1", "problem_type_config": None, "target_attribute": "label", **kwargs}
+    )
 
 
-def list_candidates(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.automl import SageMakerListAutoMLCandidatesOperator
-
-    params: dict[str, Any] = {
-        "task_id": "list",
-        "job_name": "bad-input-job",
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    return SageMakerListAutoMLCandidatesOperator(**{**params, **kwargs})
-
-
-def stop(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.automl import SageMakerStopAutoMLJobOperator
-
-    params: dict[str, Any] = {
-        "task_id": "stop",
-        "job_name": "bad-input-job",
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    return SageMakerStopAutoMLJobOperator(**{**params, **kwargs})
-
-
-def sensor(**kwargs: Any) -> Any:
-    from airflow_provider_automl.sensors.automl import SageMakerAutoMLJobSensor
-
-    params: dict[str, Any] = {
-        "task_id": "sense",
-        "job_name": "bad-input-job",
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    return SageMakerAutoMLJobSensor(**{**params, **kwargs})
-
-
-def trigger(**kwargs: Any) -> Any:
-    from airflow_provider_automl.triggers.automl import SageMakerAutoMLJobTrigger
-
-    return SageMakerAutoMLJobTrigger(**{"job_name": "bad-input-job", "aws_conn_id": None, **kwargs})
-
-
-def describe(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.automl import SageMakerDescribeAutoMLJobOperator
-
-    params: dict[str, Any] = {
-        "task_id": "describe",
-        "job_name": "bad-input-job",
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    return SageMakerDescribeAutoMLJobOperator(**{**params, **kwargs})
-
-
-def create_model(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.model import SageMakerCreateModelFromCandidateOperator
-
-    params: dict[str, Any] = {
-        "task_id": "create_model",
-        "containers": [CONTAINER],
-        "execution_role_arn": ROLE,
-        "model_name": "bad-input-model",
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    params.update(kwargs)
-    return SageMakerCreateModelFromCandidateOperator(**params)
-
-
-def register(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.model import SageMakerRegisterCandidateOperator
-
-    params: dict[str, Any] = {
-        "task_id": "register",
-        "model_package_group_name": "churn",
-        "containers": [CONTAINER],
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    params.update(kwargs)
-    return SageMakerRegisterCandidateOperator(**params)
-
-
-def approve(**kwargs: Any) -> Any:
-    from airflow_provider_automl.operators.model import SageMakerApproveModelPackageOperator
-
-    params: dict[str, Any] = {
-        "task_id": "approve",
-        "model_package_arn": PACKAGE_ARN,
-        "aws_conn_id": None,
-        "region_name": "us-east-1",
-    }
-    params.update(kwargs)
-    return SageMakerApproveModelPackageOperator(**params)
+describe = _factory(f"{_OPERATORS}.automl.SageMakerDescribeAutoMLJobOperator", task_id="describe", **_JOB)
+list_candidates = _factory(
+    f"{_OPERATORS}.automl.SageMakerListAutoMLCandidatesOperator", task_id="list", **_JOB
+)
+stop = _factory(f"{_OPERATORS}.automl.SageMakerStopAutoMLJobOperator", task_id="stop", **_JOB)
+sensor = _factory("airflow_provider_automl.sensors.automl.SageMakerAutoMLJobSensor", task_id="sense", **_JOB)
+trigger = _factory(
+    "airflow_provider_automl.triggers.automl.SageMakerAutoMLJobTrigger",
+    job_name="bad-input-job",
+    aws_conn_id=None,
+)
+create_model = _factory(
+    f"{_OPERATORS}.model.SageMakerCreateModelFromCandidateOperator",
+    task_id="create_model",
+    containers=[CONTAINER],
+    execution_role_arn=ROLE,
+    model_name="bad-input-model",
+    **_AWS,
+)
+register = _factory(
+    f"{_OPERATORS}.model.SageMakerRegisterCandidateOperator",
+    task_id="register",
+    model_package_group_name="churn",
+    containers=[CONTAINER],
+    **_AWS,
+)
+approve = _factory(
+    f"{_OPERATORS}.model.SageMakerApproveModelPackageOperator",
+    task_id="approve",
+    model_package_arn=PACKAGE_ARN,
+    **_AWS,
+)
 
 
 OPERATORS: dict[str, Callable[..., Any]] = {

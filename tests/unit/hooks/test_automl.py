@@ -1,18 +1,13 @@
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
-import aiohttp
 import pytest
 from botocore.config import Config
 from botocore.exceptions import (
     ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
     ParamValidationError,
-    ReadTimeoutError,
 )
 from botocore.stub import Stubber
 
@@ -23,7 +18,6 @@ from airflow_provider_automl.exceptions import (
 )
 from airflow_provider_automl.hooks.automl import SageMakerAutoMLHook
 from airflow_provider_automl.hooks.base import DEFAULT_RETRIES
-from airflow_provider_automl.hooks.errors import is_transient_error
 from airflow_provider_automl.jobs import AutoMLJobStatus
 from tests.unit.conftest import (
     REGION,
@@ -342,127 +336,6 @@ def test_list_jobs_all_pages_json_safe(stubbed_hook: Stubbed) -> None:
     assert json.loads(json.dumps(jobs)) == jobs
 
 
-# -- transient errors --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("exc", "transient"),
-    [
-        (client_error("ThrottlingException"), True),
-        (client_error("Throttling"), True),
-        (client_error("TooManyRequestsException"), True),
-        (client_error("RequestLimitExceeded"), True),
-        (client_error("ServiceUnavailable", status=503), True),
-        (client_error("InternalFailure", status=500), True),
-        (client_error("SomethingNew", status=502), True),
-        (client_error("ValidationException"), False),
-        (client_error("AccessDeniedException"), False),
-        (client_error("ResourceNotFound"), False),
-        (EndpointConnectionError(endpoint_url="https://x"), True),
-        (ReadTimeoutError(endpoint_url="https://x"), True),
-        (ConnectTimeoutError(endpoint_url="https://x"), True),
-        (aiohttp.ClientConnectionError("reset"), True),
-        (asyncio.TimeoutError(), True),
-        (ConnectionResetError(), True),
-        (ValueError("bug"), False),
-        (AutoMLJobNotFoundError("x"), False),
-    ],
-)
-def test_is_transient_error(exc: BaseException, transient: bool) -> None:
-    assert is_transient_error(exc) is transient
-
-
-# -- shared async clients ----------------------------------------------------------------------
-
-
-class FakeClientContext:
-    """Stands in for aiobotocore's ClientCreatorContext; counts enters and exits."""
-
-    def __init__(self) -> None:
-        self.entered = 0
-        self.exited = 0
-
-    async def __aenter__(self) -> object:
-        self.entered += 1
-        await asyncio.sleep(0)  # let concurrent callers pile up on the lock
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.exited += 1
-
-
-async def test_client_cache_creates_one_client_per_key_under_concurrency() -> None:
-    from airflow_provider_automl.hooks import clients
-
-    created: list[FakeClientContext] = []
-
-    async def create() -> FakeClientContext:
-        created.append(FakeClientContext())
-        return created[-1]
-
-    try:
-        results = await asyncio.gather(*(clients.get_client(("a", REGION), create) for _ in range(20)))
-        other = await clients.get_client(("b", REGION), create)
-
-        assert len(created) == 2
-        assert all(r is created[0] for r in results)
-        assert other is created[1]
-        assert clients.cached_client_count() == 2
-    finally:
-        await clients.close_all()
-    assert [c.exited for c in created] == [1, 1]
-    assert clients.cached_client_count() == 0
-
-
-def test_client_cache_is_per_event_loop() -> None:
-    from airflow_provider_automl.hooks import clients
-
-    async def use() -> object:
-        client = await clients.get_client("key", _fake_create)
-        await clients.close_all()
-        return client
-
-    # A client bound to a closed loop must never be handed to another loop.
-    assert asyncio.run(use()) is not asyncio.run(use())
-
-
-async def _fake_create() -> FakeClientContext:
-    return FakeClientContext()
-
-
-async def test_shared_client_uses_the_connection(monkeypatch: pytest.MonkeyPatch) -> None:
-    from airflow_provider_automl.hooks import clients
-
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AUTOML_UNIT",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "login": "AKIDUNIT",
-                "password": "secret",
-                "extra": {"region_name": "eu-west-1", "endpoint_url": "http://127.0.0.1:9"},
-            }
-        ),
-    )
-    try:
-        first = await SageMakerAutoMLHook(aws_conn_id="automl_unit").get_shared_async_conn()
-        second = await SageMakerAutoMLHook(aws_conn_id="automl_unit").get_shared_async_conn()
-        tuned = await SageMakerAutoMLHook(
-            aws_conn_id="automl_unit", config={"read_timeout": 5}
-        ).get_shared_async_conn()
-
-        assert first is second
-        assert tuned is not first
-        assert first.meta.endpoint_url == "http://127.0.0.1:9"
-        assert first.meta.region_name == "eu-west-1"
-        assert first.meta.config.retries["mode"] == "adaptive"
-        assert tuned.meta.config.read_timeout == 5
-        credentials = await first._get_credentials().get_frozen_credentials()
-        assert credentials.access_key == "AKIDUNIT"
-    finally:
-        await clients.close_all()
-
-
 async def test_describe_job_async(monkeypatch: pytest.MonkeyPatch) -> None:
     from aiobotocore.stub import AioStubber
 
@@ -485,25 +358,64 @@ async def test_describe_job_async(monkeypatch: pytest.MonkeyPatch) -> None:
         await clients.close_all()
 
 
-def test_shared_clients_close_with_their_event_loop() -> None:
-    # asyncio.run (the triggerer, `airflow dags test`) shuts async generators down on the way
-    # out; the shared client must be closed then, not leak an unclosed aiohttp session.
-    from airflow_provider_automl.hooks import clients
+# -- the one wait loop ---------------------------------------------------------------------------
 
-    exits: list[str] = []
 
-    class Creator:
-        async def __aenter__(self) -> str:
-            return "client"
+@pytest.fixture
+def slept(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    naps: list[float] = []
+    monkeypatch.setattr("airflow_provider_automl.hooks.automl._sleep", naps.append)
+    return naps
 
-        async def __aexit__(self, *exc: object) -> None:
-            exits.append("closed")
 
-    async def create() -> Creator:
-        return Creator()
+def test_wait_rides_out_transient_errors_and_logs_each_streak_once(
+    stubbed_hook: Stubbed, slept: list[float], logs: LogCapture
+) -> None:
+    hook, stubber = stubbed_hook
+    request = {"AutoMLJobName": "my-automl-job"}
+    stubber.add_response("describe_auto_ml_job_v2", make_describe_v2(status="InProgress"), request)
+    for _ in range(3):
+        stubber.add_client_error("describe_auto_ml_job_v2", "ThrottlingException", "Rate exceeded", 400)
+    stubber.add_response("describe_auto_ml_job_v2", make_describe_v2(status="Completed"), request)
 
-    async def use() -> str:
-        return str(await clients.get_client(("conn", "eu-west-1"), create))
+    job = hook.wait_for_job("my-automl-job", check_interval=30)
 
-    assert asyncio.run(use()) == "client"
-    assert exits == ["closed"]
+    assert job.status is AutoMLJobStatus.COMPLETED
+    assert slept == [30, 30, 30, 30]
+    assert logs.text.count("still waiting") == 1
+    assert "works again after 3 error(s)" in logs.text
+
+
+def test_wait_past_max_wait_raises_the_typed_timeout_with_the_last_view(
+    stubbed_hook: Stubbed, slept: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from airflow_provider_automl.compat import AirflowException
+    from airflow_provider_automl.exceptions import AutoMLWaitTimeoutError
+
+    clock = iter([0.0, 0.0, 50.0, 120.0])
+    monkeypatch.setattr("airflow_provider_automl.hooks.automl._monotonic", lambda: next(clock))
+    hook, stubber = stubbed_hook
+    request = {"AutoMLJobName": "my-automl-job"}
+    stubber.add_response("describe_auto_ml_job_v2", make_describe_v2(status="InProgress"), request)
+    stubber.add_client_error("describe_auto_ml_job_v2", "ServiceUnavailable", "down", 503)
+
+    with pytest.raises(AutoMLWaitTimeoutError) as err:
+        hook.wait_for_job("my-automl-job", check_interval=30, max_wait=100)
+
+    assert isinstance(err.value, AirflowException)
+    assert err.value.job is not None and err.value.job.status is AutoMLJobStatus.IN_PROGRESS
+    assert "still InProgress / TrainingModels (last seen) after max_wait=100s" in str(err.value)
+    assert "The last 1 check(s) failed" in str(err.value)
+
+
+def test_look_gives_none_on_a_transient_error_and_raises_anything_else(stubbed_hook: Stubbed) -> None:
+    from airflow_provider_automl.hooks.automl import JobWatch
+
+    hook, stubber = stubbed_hook
+    watch = JobWatch("my-automl-job", hook.log)
+    stubber.add_client_error("describe_auto_ml_job_v2", "ThrottlingException", "Rate exceeded", 400)
+    stubber.add_client_error("describe_auto_ml_job_v2", "AccessDeniedException", "no", 400)
+    assert hook.look(watch) is None
+    assert watch.errors == 1
+    with pytest.raises(ClientError, match="AccessDenied"):
+        hook.look(watch)

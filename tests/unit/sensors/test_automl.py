@@ -61,6 +61,45 @@ def test_poke_is_false_while_in_progress_and_returns_the_record_when_completed(
     assert done.xcom_value == AutoMLJob.from_describe(final).to_record()
 
 
+def test_a_poke_that_meets_throttling_pokes_again(context: dict[str, Any]) -> None:
+    # The same wait step as the operators: a transient error is not a failed try.
+    op, stubber = sensor()
+    with stubber:
+        stubber.add_client_error("describe_auto_ml_job_v2", "ThrottlingException", "Rate exceeded", 400)
+        describe(stubber, status="Completed")
+        assert op.poke(context) is False
+        assert isinstance(op.poke(context), PokeReturnValue)
+
+
+def test_a_poke_with_a_bad_job_name_fails_before_any_call(context: dict[str, Any]) -> None:
+    from airflow_provider_automl.exceptions import AutoMLValidationError
+
+    op, stubber = sensor(job_name="churn_model!")
+    with stubber, pytest.raises(AutoMLValidationError, match="Invalid AutoMLJobName: 'churn_model!'"):
+        op.poke(context)
+
+
+def test_default_args_reach_the_connection_arguments() -> None:
+    import pendulum
+
+    from airflow_provider_automl.compat import AIRFLOW_V_3_0_PLUS
+
+    if AIRFLOW_V_3_0_PLUS:
+        from airflow.sdk import DAG
+    else:
+        from airflow import DAG
+
+    with DAG(
+        "d",
+        schedule=None,
+        start_date=pendulum.datetime(2026, 1, 1),
+        default_args={"region_name": "eu-west-1"},
+    ):
+        op = SageMakerAutoMLJobSensor(task_id="s", job_name=JOB)
+    assert op.region_name == "eu-west-1"
+    assert op.aws_conn_id == "aws_default"
+
+
 @pytest.mark.parametrize(
     ("status", "reason"), [("Failed", "fewer than 500 rows"), ("Stopped", "Stopped by bob")]
 )
