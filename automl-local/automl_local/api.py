@@ -20,7 +20,7 @@ from automl_local.errors import (
 )
 from automl_local.jobs import JobRunner
 from automl_local.shapes import validate_request
-from automl_local.spec import TEXT_CLASSIFICATION, JobSpec, v1_view, v2_view
+from automl_local.spec import TEXT_GENERATION, JobSpec, v1_view, v2_view
 from automl_local.steps import STEP_ACTIONS, CandidateStepJobs
 from automl_local.store import JobStore, Record, now
 from automl_local.tags import TAG_ACTIONS, JobTags, check_new_tags, job_name_of
@@ -37,6 +37,7 @@ AUTOML_ACTIONS = (
 INTERNAL_CANDIDATE_KEYS = ("Algorithm", "Hyperparameters", "ObjectiveValue")
 DEFAULT_MAX_RESULTS = 10
 STATUS_ORDER = ("Completed", "Failed", "InProgress", "Stopped", "Stopping")
+TEXT_GENERATION_TRAINING_SECONDS = 259_200  # Autopilot's documented default for fine-tuning: 72 h
 
 
 class AutoMLApi:
@@ -137,6 +138,8 @@ class AutoMLApi:
                 attributes["AutoMLProblemTypeResolvedAttributes"] = {
                     "TabularResolvedAttributes": {"ProblemType": resolved["ProblemType"]}
                 }
+            if record["ProblemTypeConfigName"] == TEXT_GENERATION:
+                attributes = _text_generation_resolved(record, resolved)
             response["ResolvedAttributes"] = attributes
         return response
 
@@ -194,11 +197,14 @@ class AutoMLApi:
 
     def render_candidate(self, record: Record, entry: dict[str, Any]) -> dict[str, Any]:
         rendered = {k: copy.deepcopy(v) for k, v in entry.items() if k not in INTERNAL_CANDIDATE_KEYS}
-        text = record["ApiVersion"] == "v2" and record["ProblemTypeConfigName"] == TEXT_CLASSIFICATION
-        if text and "InferenceContainers" in rendered:
-            rendered["InferenceContainerDefinitions"] = {
-                "CPU": copy.deepcopy(rendered["InferenceContainers"])
-            }
+        problem = record["ProblemTypeConfigName"]
+        if record["ApiVersion"] == "v2":
+            definitions = cand.container_definitions(problem, rendered.get("InferenceContainers") or [])
+            if definitions:
+                rendered["InferenceContainerDefinitions"] = definitions
+        if problem == TEXT_GENERATION:
+            # Its loss is no AutoMLMetricEnum value: the metrics are in CandidateMetrics only.
+            rendered.pop("FinalAutoMLJobObjectiveMetric", None)
         return rendered
 
     # -- lists -------------------------------------------------------------------------------------
@@ -352,6 +358,19 @@ class AutoMLApi:
 
         self.store.update(name, change)
         return {}
+
+
+def _text_generation_resolved(record: Record, resolved: dict[str, Any]) -> dict[str, Any]:
+    """No objective (fine-tuning minimises the loss), the base model, the documented 72 h default."""
+    spec = JobSpec.from_request(record["ApiVersion"], record["Request"])
+    criteria = dict(resolved["CompletionCriteria"])
+    criteria.setdefault("MaxRuntimePerTrainingJobInSeconds", TEXT_GENERATION_TRAINING_SECONDS)
+    return {
+        "CompletionCriteria": criteria,
+        "AutoMLProblemTypeResolvedAttributes": {
+            "TextGenerationResolvedAttributes": {"BaseModelName": spec.base_model}
+        },
+    }
 
 
 def _timestamp(field: str, value: Any) -> float:

@@ -4,6 +4,7 @@ in the style of Autopilot's (images of the real us-east-1 repositories; they are
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from typing import Any
 
@@ -22,10 +23,33 @@ TEXT_IMAGE = (
     "763104351884.dkr.ecr.{region}.amazonaws.com/"
     "huggingface-pytorch-inference:2.1.0-transformers4.37.0-cpu-py310-ubuntu22.04"
 )
+# Image classification serves on the Hugging Face PyTorch inference images, CPU and GPU builds.
+IMAGE_CPU_IMAGE = TEXT_IMAGE
+IMAGE_GPU_IMAGE = (
+    "763104351884.dkr.ecr.{region}.amazonaws.com/"
+    "huggingface-pytorch-inference:2.1.0-transformers4.37.0-gpu-py310-cu118-ubuntu20.04"
+)
+# Fine-tuned LLMs serve on Hugging Face's text generation inference (TGI) image, GPU only.
+TEXT_GENERATION_IMAGE = (
+    "763104351884.dkr.ecr.{region}.amazonaws.com/"
+    "huggingface-pytorch-tgi-inference:2.1.1-tgi1.4.0-gpu-py310-cu121-ubuntu22.04"
+)
 ACCOUNT_ID = "123456789012"  # moto's default account: any credentials land there
 
 # Metrics whose names are outside AutoMLMetricEnum are reported by StandardMetricName only, as Autopilot does.
-STANDARD_ONLY = frozenset({"LogLoss", "InferenceLatency"})
+STANDARD_ONLY = frozenset(
+    {
+        "LogLoss",
+        "InferenceLatency",
+        "Rouge1",
+        "Rouge2",
+        "RougeL",
+        "RougeLSum",
+        "Perplexity",
+        "ValidationLoss",
+        "TrainingLoss",
+    }
+)
 
 
 def digest(*parts: str, length: int = 8) -> str:
@@ -141,6 +165,10 @@ def containers(
                 },
             }
         ]
+    if kind == "image":
+        return [image_container(IMAGE_CPU_IMAGE.format(region=region), label, where["model"])]
+    if kind == "textgen":
+        return [text_generation_container(TEXT_GENERATION_IMAGE.format(region=region), label, where["model"])]
     if kind == "timeseries":
         return [
             {
@@ -170,6 +198,59 @@ def containers(
             },
         }
     ]
+
+
+def image_container(image: str, label: str, model_url: str) -> dict[str, Any]:
+    return {
+        "Image": image,
+        "ModelDataUrl": model_url,
+        "Environment": {
+            "MODEL_NAME": label,
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/json",
+            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+            "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
+            "SAGEMAKER_PROGRAM": "sagemaker_serve",
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+        },
+    }
+
+
+def text_generation_container(image: str, label: str, model_url: str) -> dict[str, Any]:
+    return {
+        "Image": image,
+        "ModelDataUrl": model_url,
+        "Environment": {
+            "HF_MODEL_ID": "/opt/ml/model",
+            "MODEL_NAME": label,
+            "SAGEMAKER_ENV": "1",
+            "SAGEMAKER_MODEL_SERVER_TIMEOUT": "3600",
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SM_NUM_GPUS": "1",
+        },
+    }
+
+
+def container_definitions(problem: str, containers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """``InferenceContainerDefinitions`` (by processing unit) of a V2 candidate, or None when Autopilot
+    leaves it out (tabular and time series)."""
+    if not containers:
+        return None
+    if problem == "TextClassification":
+        return {"CPU": copy.deepcopy(containers)}
+    if problem == "ImageClassification":
+        gpu = IMAGE_GPU_IMAGE.format(region=_region(containers[0]["Image"]))
+        return {
+            "CPU": copy.deepcopy(containers),
+            "GPU": [dict(copy.deepcopy(c), Image=gpu) for c in containers],
+        }
+    if problem == "TextGeneration":
+        return {"GPU": copy.deepcopy(containers)}
+    return None
+
+
+def _region(image: str) -> str:
+    """The region of an ECR image URI (``<account>.dkr.ecr.<region>.amazonaws.com/...``)."""
+    return image.split(".dkr.ecr.", 1)[-1].split(".", 1)[0]
 
 
 def steps(*, job: str, candidate: str, kind: str, region: str) -> list[dict[str, str]]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from automl_local.auth import Credentials
 from automl_local.limits import DecodeBudget, Limits
-from automl_local.spec import PARQUET, Channel
+from automl_local.spec import IMAGES, PARQUET, Channel
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -213,6 +213,10 @@ def _decode(body: bytes, channel: Channel, key: str) -> pd.DataFrame:
 def read_channel(s3: S3, channel: Channel) -> pd.DataFrame:
     import pandas as pd
 
+    if channel.media == IMAGES:  # image bytes and labels, not a table
+        from automl_local.image_data import read_images
+
+        return read_images(s3, channel)
     frames = []
     for bucket, key in channel_keys(s3, channel):
         body = s3.read_input(bucket, key, gzip=channel.compression == "Gzip")

@@ -10,20 +10,22 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from automl_local.base_models import BASE_MODELS, DEFAULT_BASE_MODEL, parse_hyperparameters
 from automl_local.errors import ValidationError, show
 from automl_local.paths import BUCKET_RULE, KEY_RULE, bucket_problem, key_problem
 
 TABULAR = "Tabular"
 TIME_SERIES = "TimeSeriesForecasting"
 TEXT_CLASSIFICATION = "TextClassification"
+IMAGE_CLASSIFICATION = "ImageClassification"
+TEXT_GENERATION = "TextGeneration"
 PROBLEM_CONFIG_KEYS = {
     "TabularJobConfig": TABULAR,
     "TimeSeriesForecastingJobConfig": TIME_SERIES,
     "TextClassificationJobConfig": TEXT_CLASSIFICATION,
-    "ImageClassificationJobConfig": "ImageClassification",
-    "TextGenerationJobConfig": "TextGeneration",
+    "ImageClassificationJobConfig": IMAGE_CLASSIFICATION,
+    "TextGenerationJobConfig": TEXT_GENERATION,
 }
-TRAINED_PROBLEM_CONFIGS = (TABULAR, TIME_SERIES, TEXT_CLASSIFICATION)
 
 BINARY = "BinaryClassification"
 MULTICLASS = "MulticlassClassification"
@@ -37,8 +39,23 @@ TABULAR_METRICS = {
 }
 TIME_SERIES_METRICS = ("AverageWeightedQuantileLoss", "MAPE", "MASE", "RMSE", "WAPE")
 TEXT_METRICS = ("Accuracy",)
+IMAGE_METRICS = ("Accuracy",)
+# Text generation has no objective to choose: Autopilot minimises the cross-entropy (ValidationLoss).
+TEXT_GENERATION_METRIC = "ValidationLoss"
 MINIMIZED_METRICS = frozenset(
-    {"MSE", "RMSE", "MAE", "MAPE", "MASE", "WAPE", "AverageWeightedQuantileLoss", "LogLoss"}
+    {
+        "MSE",
+        "RMSE",
+        "MAE",
+        "MAPE",
+        "MASE",
+        "WAPE",
+        "AverageWeightedQuantileLoss",
+        "LogLoss",
+        "ValidationLoss",
+        "TrainingLoss",
+        "Perplexity",
+    }
 )
 
 HPO_ALGORITHMS = ("xgboost", "linear-learner", "mlp")
@@ -57,6 +74,8 @@ TIME_SERIES_ALGORITHMS = ("cnn-qr", "deepar", "prophet", "npts", "arima", "ets")
 CSV = "text/csv;header=present"
 PARQUET = "x-application/vnd.amazon+parquet"
 CONTENT_TYPES = (CSV, "text/csv", PARQUET)
+IMAGE_CONTENT_TYPES = ("image/png", "image/jpeg", "image/*")
+TABLE, IMAGES = "table", "images"  # what a channel's objects hold
 
 
 def metric_type(metric: str) -> str:
@@ -70,6 +89,7 @@ class Channel:
     s3_uri: str
     content_type: str | None
     compression: str | None
+    media: str = TABLE  # IMAGES for image classification: read by image_data.py, not as CSV/Parquet
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,9 @@ class JobSpec:
     generate_definitions_only: bool = False
     time_series: dict[str, Any] = field(default_factory=dict)
     content_column: str | None = None
+    base_model: str | None = None  # TextGeneration: BaseModelName (resolved to the default)
+    accept_eula: bool | None = None  # TextGeneration: ModelAccessConfig.AcceptEula when given
+    hyperparameters: dict[str, Any] = field(default_factory=dict)  # TextGeneration, as sent
 
     @property
     def training(self) -> Channel:
@@ -106,7 +129,7 @@ class JobSpec:
         return spec
 
 
-def _channels(entries: list[dict[str, Any]]) -> tuple[Channel, ...]:
+def _channels(entries: list[dict[str, Any]], media: str = TABLE) -> tuple[Channel, ...]:
     channels = []
     for entry in entries:
         source = entry["DataSource"]["S3DataSource"]
@@ -117,6 +140,7 @@ def _channels(entries: list[dict[str, Any]]) -> tuple[Channel, ...]:
                 s3_uri=source["S3Uri"],
                 content_type=entry.get("ContentType"),
                 compression=entry.get("CompressionType"),
+                media=media,
             )
         )
     return tuple(channels)
@@ -169,16 +193,12 @@ def _from_v2(request: dict[str, Any]) -> JobSpec:
         )
     key, config = next(iter(problem.items()))
     name = PROBLEM_CONFIG_KEYS[key]
-    if name not in TRAINED_PROBLEM_CONFIGS:
-        raise ValidationError(
-            f"Invalid AutoMLProblemTypeConfig: {key!r}. The local AutoML backend does not train {name} "
-            f"jobs; it trains {', '.join(TRAINED_PROBLEM_CONFIGS)} (use Amazon SageMaker for {name})."
-        )
+    media = IMAGES if name == IMAGE_CLASSIFICATION else TABLE
     common: dict[str, Any] = dict(
         api_version="v2",
         name=request["AutoMLJobName"],
         problem_config_name=name,
-        channels=_channels(request["AutoMLJobInputDataConfig"]),
+        channels=_channels(request["AutoMLJobInputDataConfig"], media),
         output_path=request["OutputDataConfig"]["S3OutputPath"],
         objective_metric=(request.get("AutoMLJobObjective") or {}).get("MetricName"),
         completion=dict(config.get("CompletionCriteria") or {}),
@@ -207,6 +227,16 @@ def _from_v2(request: dict[str, Any]) -> JobSpec:
                 "Transformations": dict(config.get("Transformations") or {}),
             },
         )
+    if name == IMAGE_CLASSIFICATION:
+        return JobSpec(**common)
+    if name == TEXT_GENERATION:
+        access = config.get("ModelAccessConfig")
+        return JobSpec(
+            **common,
+            base_model=config.get("BaseModelName") or DEFAULT_BASE_MODEL,
+            accept_eula=None if access is None else bool(access.get("AcceptEula")),
+            hyperparameters=dict(config.get("TextGenerationHyperParameters") or {}),
+        )
     return JobSpec(**common, target=config["TargetLabelColumn"], content_column=config["ContentColumn"])
 
 
@@ -223,22 +253,40 @@ def _check(spec: JobSpec) -> None:
             "together with a 'validation' channel."
         )
     channels_field = "InputDataConfig" if spec.api_version == "v1" else "AutoMLJobInputDataConfig"
+    images = spec.problem_config_name == IMAGE_CLASSIFICATION
+    allowed_types = IMAGE_CONTENT_TYPES if images else CONTENT_TYPES
     for index, channel in enumerate(spec.channels):
-        if channel.s3_data_type == "AugmentedManifestFile":
+        where = f"{channels_field}[{index}]"
+        if channel.s3_data_type == "AugmentedManifestFile" and not images:
             raise ValidationError(
-                f"Invalid S3DataType: 'AugmentedManifestFile' for channel {channel.channel_type!r}. "
-                "The local "
-                "AutoML backend reads S3Prefix and ManifestFile data."
+                f"Invalid {where}.DataSource.S3DataSource.S3DataType: 'AugmentedManifestFile' for a "
+                f"{spec.problem_config_name} job. Augmented manifests hold images with their labels "
+                "(ImageClassification); this problem type reads S3Prefix and ManifestFile data."
             )
         if not channel.s3_uri.startswith("s3://"):
             raise ValidationError(
                 f"Invalid S3Uri: {channel.s3_uri!r}. The local AutoML backend reads s3:// URIs."
             )
-        _check_s3_location(f"{channels_field}[{index}].DataSource.S3DataSource.S3Uri", channel.s3_uri)
-        if channel.content_type is not None and channel.content_type.replace(" ", "") not in CONTENT_TYPES:
+        _check_s3_location(f"{where}.DataSource.S3DataSource.S3Uri", channel.s3_uri)
+        if channel.content_type is not None and channel.content_type.replace(" ", "") not in allowed_types:
             raise ValidationError(
-                f"Invalid ContentType: {channel.content_type!r}. Allowed: {', '.join(CONTENT_TYPES)}."
+                f"Invalid ContentType: {channel.content_type!r} for {spec.problem_config_name}. Allowed: "
+                f"{', '.join(allowed_types)}."
             )
+        if channel.compression == "Gzip" and spec.problem_config_name in (
+            IMAGE_CLASSIFICATION,
+            TEXT_GENERATION,
+        ):
+            raise ValidationError(
+                f"Invalid {where}.CompressionType: 'Gzip' for {spec.problem_config_name}. Gzip is allowed "
+                "for S3Prefix inputs of tabular data only; use 'None'."
+            )
+    contents = {(c.content_type or "image/*").replace(" ", "") for c in spec.channels}
+    if images and len(contents) > 1:
+        raise ValidationError(
+            f"Invalid ContentType: {sorted(contents)!r}. Training and validation channels must share "
+            "the same ContentType."
+        )
     if not spec.output_path.startswith("s3://"):
         raise ValidationError(
             f"Invalid OutputDataConfig.S3OutputPath: {spec.output_path!r}. It must be an s3:// URI."
@@ -293,9 +341,44 @@ def _check(spec: JobSpec) -> None:
         quantiles = spec.time_series["ForecastQuantiles"]
         if len(set(quantiles)) != len(quantiles):
             raise ValidationError(f"Invalid ForecastQuantiles: {quantiles!r}. Quantiles must be unique.")
+    elif spec.problem_config_name == TEXT_GENERATION:
+        _check_text_generation(spec)
     elif metric is not None and metric not in TEXT_METRICS:
         raise ValidationError(
-            f"Invalid AutoMLJobObjective.MetricName: {metric!r} for TextClassification. Allowed: Accuracy."
+            f"Invalid AutoMLJobObjective.MetricName: {metric!r} for {spec.problem_config_name}. "
+            "Allowed: Accuracy."
+        )
+
+
+def _check_text_generation(spec: JobSpec) -> None:
+    """Autopilot's rules for LLM fine-tuning requests (see base_models.py for the sources)."""
+    if spec.objective_metric is not None:
+        raise ValidationError(
+            f"Invalid AutoMLJobObjective.MetricName: {spec.objective_metric!r} for TextGeneration. "
+            "Fine-tuning minimises the cross-entropy loss; leave AutoMLJobObjective out."
+        )
+    model = BASE_MODELS.get(spec.base_model or "")
+    if model is None:
+        raise ValidationError(
+            f"Invalid TextGenerationJobConfig.BaseModelName: {show(spec.base_model)}. Allowed: "
+            f"{', '.join(BASE_MODELS)}."
+        )
+    if model.gated and not spec.accept_eula:
+        given = "is not set" if spec.accept_eula is None else "is false"
+        raise ValidationError(
+            f"Invalid TextGenerationJobConfig.ModelAccessConfig: ModelAccessConfig.AcceptEula {given} for "
+            f"BaseModelName {model.name!r}, whose end-user license agreement must be accepted. Set "
+            "ModelAccessConfig to {'AcceptEula': true} after reviewing the model's license."
+        )
+    try:
+        parse_hyperparameters(spec.hyperparameters)
+    except ValueError as err:
+        raise ValidationError(str(err)) from None
+    candidates = spec.completion.get("MaxCandidates")
+    if candidates is not None and candidates != 1:
+        raise ValidationError(
+            f"Invalid TextGenerationJobConfig.CompletionCriteria.MaxCandidates: {candidates!r}. Fine-tuning "
+            "trains one model: the supported value is 1."
         )
 
 

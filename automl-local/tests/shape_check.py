@@ -41,7 +41,8 @@ def _walk(shape: Any, value: Any, path: str, problems: list[str], *, required: b
                     item,
                     f"{path}.{name}",
                     problems,
-                    required=name in shape.required_members,
+                    # the member set in a union is its value, even empty (ImageClassificationJobConfig: {})
+                    required=name in shape.required_members or bool(shape.metadata.get("union")),
                 )
     elif kind == "list":
         if not isinstance(value, list):

@@ -52,12 +52,16 @@ def test_job_names_are_unique_case_insensitively(sagemaker, breast_cancer_uri):
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        ({"ImageClassificationJobConfig": {}}, "does not train ImageClassification"),
-        ({"TextGenerationJobConfig": {"BaseModelName": "Falcon7BInstruct"}}, "does not train TextGeneration"),
+        ({"ImageClassificationJobConfig": {}}, "Invalid ContentType: 'text/csv' for ImageClassification"),
+        (
+            {"TextGenerationJobConfig": {"BaseModelName": "Falcon8B"}},
+            "Invalid TextGenerationJobConfig.BaseModelName",
+        ),
     ],
 )
-def test_untrained_problem_types_are_validation_errors(sagemaker, breast_cancer_uri, config, expected):
+def test_problem_type_rules_are_validation_errors(sagemaker, breast_cancer_uri, config, expected):
     request = tabular_v2_request(unique("it-img"), breast_cancer_uri)
+    request["AutoMLJobInputDataConfig"][0]["ContentType"] = "text/csv"
     request["AutoMLProblemTypeConfig"] = config
 
     code, message, status = error_of(sagemaker.create_auto_ml_job_v2, **request)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from automl_local.engines.base import Engine
-from automl_local.spec import TABULAR, TEXT_CLASSIFICATION, TIME_SERIES, JobSpec
+from automl_local.spec import (
+    IMAGE_CLASSIFICATION,
+    TABULAR,
+    TEXT_CLASSIFICATION,
+    TEXT_GENERATION,
+    TIME_SERIES,
+    JobSpec,
+)
 
 
 def build_engine(spec: JobSpec, train: Any, validation: Any, *, data_bytes: int) -> Engine:
@@ -22,4 +29,12 @@ def build_engine(spec: JobSpec, train: Any, validation: Any, *, data_bytes: int)
         from automl_local.engines.text import TextEngine
 
         return TextEngine(spec=spec, train=train, validation=validation)
+    if spec.problem_config_name == IMAGE_CLASSIFICATION:
+        from automl_local.engines.image import ImageEngine
+
+        return ImageEngine(spec=spec, train=train, validation=validation)
+    if spec.problem_config_name == TEXT_GENERATION:
+        from automl_local.engines.generation import TextGenerationEngine
+
+        return TextGenerationEngine(spec=spec, train=train, validation=validation)
     raise ValueError(f"No engine for problem type {spec.problem_config_name!r}")
