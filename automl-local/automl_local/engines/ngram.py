@@ -44,9 +44,9 @@ NO_SPACE_AFTER = frozenset("([{$#")
 
 # generate() parameters: (type, low, high, default); the names TGI and JumpStart containers take.
 GENERATION_PARAMETERS: dict[str, tuple[type, float, float, Any]] = {
-    "max_new_tokens": (int, 1, 1024, 64),
-    "temperature": (float, 1e-3, 100.0, 1.0),
-    "top_p": (float, 1e-6, 1.0, 1.0),
+    "max_new_tokens": (int, 1, 4096, 64),
+    "temperature": (float, 1e-12, 1e6, 1.0),  # any positive value, as TGI (tiny: near greedy)
+    "top_p": (float, 1e-12, 1.0, 1.0),
     "top_k": (int, 0, 100_000, 0),
     "repetition_penalty": (float, 1e-3, 100.0, 1.0),
     "no_repeat_ngram_size": (int, 0, 10, 3),
