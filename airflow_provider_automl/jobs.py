@@ -119,10 +119,6 @@ class Candidate:
             failure_reason=data.get("FailureReason"),
         )
 
-    @property
-    def objective_value(self) -> float | None:
-        return self.objective_metric.get("Value") if self.objective_metric else None
-
     def to_record(self) -> dict[str, Any]:
         """JSON-safe dict with the API's key names; ``InferenceContainers`` is CreateModel-ready."""
         record: dict[str, Any] = {

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
+    from airflow_provider_automl.jobs import AutoMLJob
 
 
 def s3_datasets(uris: Iterable[Any]) -> list[Any]:
@@ -24,3 +29,15 @@ def arn_dataset(arn: str) -> Any:
 
     namespace, _, name = arn.rpartition(":")
     return Dataset(namespace=namespace, name=name)
+
+
+def automl_job_lineage(request: Mapping[str, Any], job: AutoMLJob | None) -> OperatorLineage:
+    """A create request's input channels in; its output path and the best candidate's artifacts out."""
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
+    channels = request.get("AutoMLJobInputDataConfig") or request.get("InputDataConfig") or []
+    inputs = [channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri") for channel in channels]
+    outputs = [(job and job.output_path) or request["OutputDataConfig"]["S3OutputPath"]]
+    if job is not None and job.best_candidate is not None:
+        outputs += [c.get("ModelDataUrl") for c in job.best_candidate.inference_containers]
+    return OperatorLineage(inputs=s3_datasets(inputs), outputs=s3_datasets(outputs))

@@ -351,9 +351,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
         OpenLineage: the input channels' S3 data in; the output path and the best candidate's
         model artifacts (``ModelDataUrl``) out. Called by the OpenLineage provider's listener.
         """
-        from airflow.providers.openlineage.extractors import OperatorLineage
-
-        from airflow_provider_automl.lineage import s3_datasets
+        from airflow_provider_automl.lineage import automl_job_lineage
 
         job = self._lineage_job
         request = self._lineage_request
@@ -362,12 +360,7 @@ class SageMakerCreateAutoMLJobOperator(_AutoMLOperator):
             # rendered fields (the job name changes neither the channels nor the output path).
             self.coerce_fields()
             request = self.build_request(job.name if job else "lineage")
-        channels = request.get("AutoMLJobInputDataConfig") or request.get("InputDataConfig") or []
-        inputs = [channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri") for channel in channels]
-        outputs = [(job and job.output_path) or request["OutputDataConfig"]["S3OutputPath"]]
-        if job is not None and job.best_candidate is not None:
-            outputs += [c.get("ModelDataUrl") for c in job.best_candidate.inference_containers]
-        return OperatorLineage(inputs=s3_datasets(inputs), outputs=s3_datasets(outputs))
+        return automl_job_lineage(request, job)
 
 
 class SageMakerDescribeAutoMLJobOperator(_AutoMLOperator):

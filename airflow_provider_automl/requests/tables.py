@@ -89,6 +89,5 @@ S3_OUTPUT_PATH_MAX_LENGTH = 512
 # combined, is 32 KB."
 ENVIRONMENT_MAX_BYTES = 32 * 1024
 
-# What the register operator answers with when nothing is said, and the documented choices.
-APPROVAL_STATUSES = ("Approved", "Rejected", "PendingManualApproval")
+# SAGEMAKER_INFERENCE_OUTPUT keys a classification candidate can answer with.
 INFERENCE_RESPONSE_KEYS = ("predicted_label", "probability", "probabilities", "labels")
