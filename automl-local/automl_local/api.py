@@ -19,6 +19,7 @@ from automl_local.errors import (
     ValidationError,
 )
 from automl_local.jobs import JobRunner
+from automl_local.serving.deploy import check_deploy_config
 from automl_local.shapes import validate_request
 from automl_local.spec import TEXT_GENERATION, JobSpec, v1_view, v2_view
 from automl_local.steps import STEP_ACTIONS, CandidateStepJobs
@@ -86,6 +87,7 @@ class AutoMLApi:
     # -- create ------------------------------------------------------------------------------------
     def create(self, body: dict[str, Any], *, api_version: str) -> dict[str, Any]:
         spec = JobSpec.from_request(api_version, body)
+        check_deploy_config(body)
         check_new_tags(body.get("Tags") or [])
         if self.store.count_active() >= self.max_active_jobs:
             raise ResourceLimitExceededError(
@@ -177,6 +179,7 @@ class AutoMLApi:
             "AutoMLJobStatus",
             "AutoMLJobSecondaryStatus",
             "AutoMLJobArtifacts",
+            "ModelDeployResult",
         ):
             if record.get(key) not in (None, []):
                 response[key] = record[key]

@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from automl_local import candidates as cand
 from automl_local.artifacts import notebook, pack
@@ -25,6 +25,9 @@ from automl_local.engines.base import EngineDataError, TrainedModel
 from automl_local.paths import UnsafePathError, mirror_path, mirrored_object
 from automl_local.spec import JobSpec
 from automl_local.store import JobStore, Record, now
+
+if TYPE_CHECKING:
+    from automl_local.serving.deploy import Deployer
 
 log = logging.getLogger("automl_local")
 
@@ -83,10 +86,19 @@ class RunContext:
 
 
 class JobRunner:
-    def __init__(self, *, store: JobStore, s3_factory: Callable[[], S3], region: str, workers: int) -> None:
+    def __init__(
+        self,
+        *,
+        store: JobStore,
+        s3_factory: Callable[[], S3],
+        region: str,
+        workers: int,
+        deployer: Deployer | None = None,
+    ) -> None:
         self.store = store
         self.s3_factory = s3_factory
         self.region = region
+        self.deployer = deployer  # ModelDeployConfig: deploys the best candidate once training is done
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="automl-job")
         self.shutdown_event = threading.Event()
         self._stops: dict[str, threading.Event] = {}
@@ -192,6 +204,7 @@ class JobRunner:
             train = read_channel(s3, spec.training)
             validation = read_channel(s3, spec.validation) if spec.validation else None
             data_bytes = int(train.memory_usage(deep=True).sum())
+            columns = [str(c) for c in train.columns]  # a headerless inference row's order (serving)
             engine = build_engine(spec, train, validation, data_bytes=data_bytes)
         except (DataError, EngineDataError) as err:
             self._finish(name, "Failed", "Failed", reason=str(err))
@@ -280,7 +293,9 @@ class JobRunner:
                         ),
                     )
                     dpp_written = True
-                self._write_candidate_artifacts(writer, spec, engine, candidate, plan, trained, where)
+                self._write_candidate_artifacts(
+                    writer, spec, engine, candidate, plan, trained, where, columns
+                )
             except Exception as err:
                 plan.on_failure()
                 reason = f"{type(err).__name__}: {err}"[:1024]
@@ -335,7 +350,20 @@ class JobRunner:
             return
         self._secondary(name, "GeneratingExplainabilityReport")
         self._secondary(name, "GeneratingModelInsightsReport")
+        ended_by, failures = self._deploy(name, ended_by, failures)
         self._finish(name, "Completed", ended_by, partial=failures)
+
+    def _deploy(self, name: str, ended_by: str, failures: list[str]) -> tuple[str, list[str]]:
+        """ModelDeployConfig: the best candidate becomes an endpoint; failing that, ModelDeploymentError."""
+        record = self.store.get(name)
+        if self.deployer is None or record is None or not self.deployer.wanted(record):
+            return ended_by, failures
+        self._secondary(name, "DeployingModel")
+        result = self.deployer.deploy(record)
+        if result.error:
+            return "ModelDeploymentError", [result.error, *failures]
+        self.store.update(name, lambda r: r.update(ModelDeployResult={"EndpointName": result.endpoint_name}))
+        return ended_by, failures
 
     def _add_candidate(self, name: str, entry: dict[str, Any]) -> None:
         self.store.update(name, lambda record: record.setdefault("Candidates", []).append(entry))
@@ -368,6 +396,7 @@ class JobRunner:
         plan: Any,
         trained: TrainedModel,
         where: dict[str, str],
+        columns: list[str],
     ) -> None:
         manifest = {
             "kind": "model",
@@ -380,6 +409,7 @@ class JobRunner:
             "validation_metrics": trained.metrics,
             "hyperparameters": plan.hyperparameters,
             "target": spec.target,
+            "columns": columns,
         }
         writer.write(where["model"], pack(trained.model, manifest, key=self.store.signing_key))
         explanation = trained.explanation or {"note": "this model type has no feature importances"}

@@ -35,6 +35,7 @@ from automl_local.guard import RequestGuard, content_length
 from automl_local.jobs import ArtifactWriter, JobRunner
 from automl_local.limits import Limits, json_too_deep
 from automl_local.moto_fixes import fix_moto_output
+from automl_local.serving import Serving, is_invocation
 from automl_local.shapes import known_actions
 from automl_local.store import JobStore
 
@@ -61,17 +62,26 @@ class LocalBackendApp:
     """WSGI app: route AutoML actions to our API, the rest to moto."""
 
     def __init__(
-        self, *, api: AutoMLApi, moto_app: Any, faults: FaultInjector, limits: Limits | None = None
+        self,
+        *,
+        api: AutoMLApi,
+        moto_app: Any,
+        faults: FaultInjector,
+        limits: Limits | None = None,
+        serving: Serving | None = None,
     ) -> None:
         self.api = api
         self.moto_app = moto_app
         self.faults = faults
         self.limits = limits or Limits()
+        self.serving = serving
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target.startswith("SageMaker."):
             return self._sagemaker(target.split(".", 1)[1], environ, start_response)
+        if self.serving is not None and is_invocation(environ):  # sagemaker-runtime InvokeEndpoint
+            return self.serving.runtime(environ, start_response)
         if environ.get("PATH_INFO") == HEALTH_PATH:
             return self._respond(start_response, "200 OK", {"status": "ok"})
         return self.moto_app(environ, start_response)  # type: ignore[no-any-return]
@@ -99,6 +109,10 @@ class LocalBackendApp:
             if self.api.handles(action, body):
                 self.faults.before(action)
                 return self._respond(start_response, "200 OK", self.api.handle(action, body))
+            if self.serving is not None and self.serving.api.handles(action):
+                answer = self.serving.api.handle(action, body)  # None: not a candidate's model, moto's
+                if answer is not None:
+                    return self._respond(start_response, "200 OK", answer)
             if action not in known_actions():
                 raise UnknownOperationError(f"Unknown operation {show(action, 64)} for service SageMaker.")
             return self._moto_sagemaker(action, raw, environ, start_response)
@@ -215,6 +229,7 @@ class LocalBackend:
         self.settings = settings
         self.store = JobStore(data_dir=settings.data_dir)
         self.interrupted = self.store.load()
+        moto_app = DomainDispatcherApplication(create_backend_app)
         # A socket timeout on every connection: a client that stops sending (a body shorter than its
         # Content-Length, a request line that never ends) frees its thread after request_timeout.
         handler = type(
@@ -233,11 +248,15 @@ class LocalBackend:
         self.url = (
             f"http://{url_host(connect_host(self.bound_host))}:{self.port}"  # how this machine reaches it
         )
+        self.serving = Serving(
+            store=self.store, s3_factory=self._s3, moto_app=moto_app, region=settings.region
+        )
         self.runner = JobRunner(
             store=self.store,
             s3_factory=self._s3,
             region=settings.region,
             workers=settings.workers,
+            deployer=self.serving.deployer,
         )
         self.api = AutoMLApi(
             store=self.store,
@@ -247,9 +266,10 @@ class LocalBackend:
         )
         app = LocalBackendApp(
             api=self.api,
-            moto_app=DomainDispatcherApplication(create_backend_app),
+            moto_app=moto_app,
             faults=FaultInjector(settings.faults),
             limits=settings.limits,
+            serving=self.serving,
         )
         verifier = SigV4Verifier(settings.credentials) if settings.credentials is not None else None
         self._server.app = RequestGuard(
@@ -275,9 +295,13 @@ class LocalBackend:
             log.info("restored %d artifact objects into S3 from %s", restored, self.store.artifacts_dir)
         for name in self.interrupted:
             log.warning("job %s was interrupted by a restart and is now Failed", name)
+        for name in self.serving.interrupted:
+            log.warning("transform job %s was interrupted by a restart and is now Failed", name)
+        self.serving.start()
         threading.Thread(target=_warm_up, name="automl-local-warm-up", daemon=True).start()
 
     def stop(self) -> None:
         self.runner.shutdown()
+        self.serving.shutdown()
         self._server.shutdown()
         self._server.server_close()
