@@ -668,21 +668,6 @@ def test_end_to_end_create_register_twice_approve(moto_client: Any) -> None:
     assert statuses == {first: "PendingManualApproval", second: "Approved"}
 
 
-def test_group_created_by_another_task_meanwhile_is_used(stubbed: tuple[Any, Stubber]) -> None:
-    client, stubber = stubbed
-    op = register_op(client, candidate=make_candidate("c"))
-    missing = f"ModelPackageGroup {GROUP_ARN} does not exist."
-    client_error(stubber, "describe_model_package_group", "ValidationException", missing)
-    client_error(
-        stubber,
-        "create_model_package_group",
-        "ValidationException",
-        f"Model Package Group already exists: {GROUP_ARN}",
-    )
-    stubber.add_response("describe_model_package_group", _describe_group(), {"ModelPackageGroupName": GROUP})
-    assert op.hook.ensure_model_package_group({"ModelPackageGroupName": GROUP}) == GROUP_ARN
-
-
 def test_describe_group_errors_other_than_missing_propagate(stubbed: tuple[Any, Stubber]) -> None:
     from botocore.exceptions import ClientError
 
