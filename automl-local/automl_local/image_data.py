@@ -16,13 +16,14 @@ here (see images.py) and no key becomes a path.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
 from automl_local.data import S3, DataError, channel_keys, split_uri
 from automl_local.errors import show
 from automl_local.images import MAX_IMAGE_BYTES
-from automl_local.limits import format_size, json_too_deep
+from automl_local.limits import MIB, format_size, json_too_deep
 from automl_local.spec import Channel
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 MAX_IMAGES = 20_000  # per channel; the engine decodes and featurises each one on 2 cores
 MAX_LABELS = 1_000
 MAX_LABEL_CHARS = 256
+MAX_MANIFEST_BYTES = 64 * MIB  # 20,000 lines of a few hundred bytes need about 5 MiB
 MAX_LINE_DEPTH = 16  # a manifest line is a flat record; deeper nesting is refused before json.loads
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 COLUMNS = ("image", "label", "source")
@@ -63,15 +65,18 @@ def read_images(s3: S3, channel: Channel) -> pd.DataFrame:
 
 def fetch_image(s3: S3, bucket: str, key: str) -> bytes:
     """One image's bytes, refused past MAX_IMAGE_BYTES or the job's decode budget before it is read."""
+    return _bounded_read(s3, bucket, key, MAX_IMAGE_BYTES, "image")
+
+
+def _bounded_read(s3: S3, bucket: str, key: str, cap: int, what: str) -> bytes:
+    """An object's bytes (no decompression), at most ``cap`` and the job's budget, charged to it."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     uri = f"s3://{bucket}/{key}"
-    room = s3.budget.room()
-    limit = min(MAX_IMAGE_BYTES, room)
+    limit = min(cap, s3.budget.room())
     too_big = (
-        f"The image {uri} has more than {format_size(MAX_IMAGE_BYTES)}; the local backend reads images up "
-        "to that size."
-        if limit == MAX_IMAGE_BYTES
+        f"The {what} {uri} has more than {format_size(cap)}; the local backend reads {what}s up to that size."
+        if limit == cap
         else s3.budget.exceeded(uri)
     )
     try:
@@ -120,13 +125,13 @@ def _folder_entries(s3: S3, channel: Channel) -> list[tuple[str, str, str]]:
 
 def _manifest_entries(s3: S3, channel: Channel) -> list[tuple[str, str, str]]:
     bucket, key = split_uri(channel.s3_uri)
-    body = s3.read_input(bucket, key, gzip=False)
+    body = _bounded_read(s3, bucket, key, MAX_MANIFEST_BYTES, "augmented manifest")
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise DataError(f"The augmented manifest {channel.s3_uri} is not UTF-8 text: {err}.") from None
     entries: list[tuple[str, str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(io.StringIO(text), start=1):  # line by line: no list of all lines
         if not line.strip():
             continue
         if len(entries) >= MAX_IMAGES:  # stop parsing: read_images reports the count

@@ -34,6 +34,7 @@ from automl_local.spec import TEXT_GENERATION_METRIC, JobSpec
 
 COLUMNS = ("input", "output")
 MIN_ROWS = 10
+MAX_TRAINING_WORDS = 2_000_000  # completion words the trigram counts hold (a few hundred MB in Python)
 TUNING_FRACTION = 0.2  # training pairs held out to fit the mixture weights
 MAX_ROUGE_ROWS = 200  # validation pairs generated for ROUGE (generation is the slow part)
 MAX_ROUGE_TOKENS = 256
@@ -78,6 +79,12 @@ class TextGenerationEngine:
         self.truncated = 0
         self.prompts, self.completions = self._pairs(train)
         self.valid_prompts, self.valid_completions = self._pairs(validation)
+        words = sum(map(len, self.completions))
+        if words > MAX_TRAINING_WORDS:
+            raise EngineDataError(
+                f"The training completions hold {words} words; the local backend's small model is fitted "
+                f"on at most {MAX_TRAINING_WORDS}."
+            )
         if self.truncated > MAX_TRUNCATED_SHARE * rows:
             raise EngineDataError(
                 f"{self.truncated} of {rows} rows have an input or output longer than {self.base.name}'s "

@@ -32,6 +32,7 @@ TOKEN = re.compile(r"\w+|[^\w\s]")
 BOS, EOS, UNK = "<s>", "</s>", "<unk>"
 DISCOUNT = 0.75
 NEIGHBOURS = 8
+MAX_VOCABULARY = 50_000
 NEIGHBOUR_TEMPERATURE = 0.1
 NEIGHBOUR_CHUNK = 256  # prompts per similarity block (256 x training rows floats)
 SIMILARITY_EDGES = (0.3, 0.7)  # similarity of the nearest training prompt: < 0.3, 0.3-0.7, >= 0.7
@@ -210,7 +211,9 @@ class NgramTextGenerator:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         words = Counter(t for c in completions for t in c)
-        self.vocabulary = {token: i for i, token in enumerate([EOS, UNK, BOS, *sorted(words)])}
+        # Each generated word costs a pass over the vocabulary: the rarest words beyond the cap are <unk>.
+        kept = sorted(w for w, _ in words.most_common(MAX_VOCABULARY))
+        self.vocabulary = {token: i for i, token in enumerate([EOS, UNK, BOS, *kept])}
         self.tokens = list(self.vocabulary)
         self.global_model = KneserNey(completions, self.vocabulary)
         self.completions = [self.global_model.ids(c) for c in completions]
