@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import tarfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tests.conftest import BUCKET, ROLE_ARN, tabular_v2_request, unique
@@ -125,3 +129,57 @@ def frame_of(body: bytes, names: list[str]) -> Any:
     import pandas as pd
 
     return pd.read_csv(io.BytesIO(body), header=None, names=names)
+
+
+class Payload:
+    """Unpickling this writes ``marker``: proof that code from a client's upload ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (exec, (f"open({self.marker!r}, 'w').write('unpickled')",))
+
+
+@contextlib.contextmanager
+def tampered(s3: Any, url: str, marker: Path) -> Iterator[None]:
+    """The model.tar.gz at ``url`` replaced by a payload under its genuine (signed) manifest; restored after."""
+    import joblib
+
+    from automl_local.artifacts import MANIFEST_FILE, MODEL_FILE
+
+    bucket, key = url[len("s3://") :].split("/", 1)
+    genuine = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(genuine), mode="r:gz") as tar:
+        manifest = tar.extractfile(MANIFEST_FILE).read()  # type: ignore[union-attr]
+    pickled = io.BytesIO()
+    joblib.dump(Payload(marker), pickled)
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for member, data in ((MODEL_FILE, pickled.getvalue()), (MANIFEST_FILE, manifest)):
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    s3.put_object(Bucket=bucket, Key=key, Body=out.getvalue())
+    try:
+        yield
+    finally:
+        s3.put_object(Bucket=bucket, Key=key, Body=genuine)
+
+
+def endpoint_config(sagemaker: Any, *models: str, weights: tuple[float, ...] = ()) -> str:
+    """An endpoint config with one variant per model (``variant-0``, ...; one model: ``AllTraffic``)."""
+    name = unique("it-serve-config")
+    variants = []
+    for index, model in enumerate(models):
+        variants.append(
+            {
+                "VariantName": "AllTraffic" if len(models) == 1 else f"variant-{index}",
+                "ModelName": model,
+                "InitialInstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "InitialVariantWeight": weights[index] if weights else 1.0,
+            }
+        )
+    sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=variants)
+    return name

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from automl_local.errors import ValidationError
-from automl_local.serving import codecs
+from automl_local.serving import codecs, endpoints, transform
 from automl_local.serving.codecs import (
     CSV,
     JSON,
@@ -35,6 +35,8 @@ from automl_local.serving.dataprocessing import (
     write_records,
 )
 from automl_local.serving.listing import page
+from automl_local.shapes import output_shape
+from tests.shape_check import strict_problems
 
 pd = pytest.importorskip("pandas")
 np = pytest.importorskip("numpy")
@@ -399,3 +401,76 @@ def test_lists_filter_sort_and_page_with_tokens_tied_to_the_query():
             name_key="EndpointName",
             status_key="EndpointStatus",
         )
+
+
+# -- answers rendered from records ------------------------------------------------------------------------------
+
+SERVED = {
+    "ModelName": "m",
+    "AutoMLJobName": "j",
+    "CandidateName": "c",
+    "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/x:1", "ModelDataUrl": "s3://b/k"}],
+}
+
+
+def test_endpoint_answers_in_every_state_fit_the_output_shape():
+    variant = {
+        "VariantName": "AllTraffic",
+        "ModelName": "m",
+        "Weight": 1.0,
+        "InitialInstanceCount": 1,
+        "Served": SERVED,
+    }
+    serverless = {
+        "VariantName": "v2",
+        "ModelName": "m",
+        "Weight": 0.5,
+        "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+        "Served": SERVED,
+    }
+    base = {
+        "EndpointName": "e",
+        "EndpointArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint/e",
+        "EndpointConfigName": "c1",
+        "CreationTime": 1.0,
+        "LastModifiedTime": 2.0,
+        "Variants": [variant, serverless],
+    }
+    records = [
+        {**base, "EndpointStatus": "Creating"},
+        {**base, "EndpointStatus": "InService"},
+        {**base, "EndpointStatus": "Failed", "FailureReason": "refused"},
+        {
+            **base,
+            "EndpointStatus": "Updating",
+            "Pending": {"EndpointConfigName": "c2", "Variants": [variant], "StartTime": 3.0},
+        },
+    ]
+    for record in records:
+        answer = endpoints.render(record)
+        assert strict_problems(output_shape("DescribeEndpoint"), answer, record["EndpointStatus"]) == []
+    assert endpoints.render(records[0])["ProductionVariants"][0]["VariantStatus"][0]["Status"] == "Creating"
+    assert endpoints.render(records[3])["PendingDeploymentSummary"]["EndpointConfigName"] == "c2"
+
+
+def test_transform_answers_fit_the_output_shape():
+    record = {
+        "TransformJobName": "t",
+        "ModelName": "m",
+        "TransformInput": {"DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/in/"}}},
+        "TransformOutput": {"S3OutputPath": "s3://b/out/"},
+        "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        "TransformJobArn": "arn:aws:sagemaker:us-east-1:123456789012:transform-job/t",
+        "TransformJobStatus": "Failed",
+        "FailureReason": "ClientError: x",
+        "CreationTime": 1.0,
+        "TransformStartTime": 1.5,
+        "TransformEndTime": 2.0,
+        "Served": SERVED,
+        "Tags": [],
+    }
+    answer = transform.render(record)
+    assert strict_problems(output_shape("DescribeTransformJob"), answer, "DescribeTransformJob") == []
+    assert answer["DataProcessing"] == {"InputFilter": "$", "OutputFilter": "$", "JoinSource": "None"}
+    assert answer["TransformInput"]["SplitType"] == "None" and answer["MaxPayloadInMB"] == 6
+    assert "Served" not in answer and "Tags" not in answer

@@ -19,6 +19,7 @@ from tests.serving_helpers import (
     features,
     get,
     put,
+    tampered,
     transform_request,
     wait_transform,
 )
@@ -294,46 +295,17 @@ def test_stop_and_names(sagemaker, s3, ensemble):
     assert [j["TransformJobName"] for j in stopped["TransformJobSummaries"]] == [name]
 
 
-class Payload:
-    """Unpickling this writes ``marker``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = str(marker)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (exec, (f"open({self.marker!r}, 'w').write('unpickled')",))
-
-
 @pytest.fixture
-def tampered(s3: Any, ensemble: dict[str, Any], tmp_path: Path) -> Any:
+def tampered_best(s3: Any, ensemble: dict[str, Any], tmp_path: Path) -> Any:
     """The ensemble's best model.tar.gz replaced in S3 by a pickle payload; put back afterwards."""
-    import joblib
-
-    from automl_local.artifacts import MANIFEST_FILE, MODEL_FILE
-
     url = ensemble["BestCandidate"]["InferenceContainers"][0]["ModelDataUrl"]
-    bucket, key = url[len("s3://") :].split("/", 1)
-    genuine = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
     marker = tmp_path / "pwned"
-    pickled = io.BytesIO()
-    joblib.dump(Payload(marker), pickled)
-    import tarfile
-
-    with tarfile.open(fileobj=io.BytesIO(genuine), mode="r:gz") as tar:
-        manifest = tar.extractfile(MANIFEST_FILE).read()  # type: ignore[union-attr]
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w:gz") as tar:
-        for member, data in ((MODEL_FILE, pickled.getvalue()), (MANIFEST_FILE, manifest)):
-            info = tarfile.TarInfo(member)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    s3.put_object(Bucket=bucket, Key=key, Body=out.getvalue())
-    yield url, marker
-    s3.put_object(Bucket=bucket, Key=key, Body=genuine)
+    with tampered(s3, url, marker):
+        yield url, marker
 
 
-def test_a_tampered_model_fails_the_job_and_runs_nothing(sagemaker, s3, ensemble, tampered):
-    url, marker = tampered
+def test_a_tampered_model_fails_the_job_and_runs_nothing(sagemaker, s3, ensemble, tampered_best):
+    url, marker = tampered_best
     model = create_model(sagemaker, ensemble["BestCandidate"])
     prefix = f"transform/{unique('tamper')}"
     put(s3, f"{prefix}/in.csv", csv_rows(features(5)))
