@@ -294,3 +294,59 @@ def test_image_model_pickles_and_predicts_without_a_server():
     assert trained.metrics["Accuracy"] >= 0.8
     assert list(predicted["predicted_label"]) == ["square", "triangle"]
     assert model.predict_images([]).empty
+
+
+# -- served (serving/: endpoints and batch transform) -----------------------------------------------
+
+
+def test_an_endpoint_and_a_transform_serve_the_image_model(sagemaker, s3, local_backend, image_job):
+    import boto3
+
+    from tests.conftest import client_kwargs
+    from tests.serving_helpers import (
+        create_model,
+        direct_model,
+        endpoint_config,
+        get,
+        transform_request,
+        wait_endpoint,
+        wait_transform,
+    )
+
+    best = image_job["BestCandidate"]
+    model = create_model(sagemaker, best)
+    rng = random.Random(42)
+    images = [shape_image(label, rng) for label in SHAPES]
+    expected = list(
+        direct_model(local_backend.data_dir, image_job, best).predict_images(images)["predicted_label"]
+    )
+
+    endpoint = unique("it-image-ep")
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint_config(sagemaker, model))
+    assert wait_endpoint(sagemaker, endpoint)[0]["EndpointStatus"] == "InService"
+    runtime = boto3.client("sagemaker-runtime", **client_kwargs(local_backend.url))
+    answers = [
+        json.loads(
+            runtime.invoke_endpoint(
+                EndpointName=endpoint, ContentType="image/png", Accept="application/json", Body=image
+            )["Body"].read()
+        )
+        for image in images
+    ]
+    assert answers == [{"predictions": [{"predicted_label": label}]} for label in expected]
+
+    for index, image in enumerate(images):
+        s3.put_object(Bucket=BUCKET, Key=f"datasets/shapes-transform/{index}.png", Body=image)
+    job = unique("it-image-tr")
+    sagemaker.create_transform_job(
+        **transform_request(
+            job,
+            model,
+            f"s3://{BUCKET}/datasets/shapes-transform/",
+            "shapes-transform-out/",
+            TransformInput={"ContentType": "image/png", "SplitType": "None"},
+        )
+    )
+    assert wait_transform(sagemaker, job)["TransformJobStatus"] == "Completed"
+    outputs = [get(s3, f"shapes-transform-out/{index}.png.out").decode() for index in range(len(images))]
+    assert [json.loads(output) for output in outputs] == answers  # JSON: the containers' default Accept

@@ -327,3 +327,33 @@ def test_hyperparameter_steps_change_the_fit():
                 w == pytest.approx({"local": 1 / 3, "copy": 1 / 3, "global": 1 / 3}) for w in weights.values()
             )
     assert losses["five"][-1] < losses["one"][-1] < losses["still"][-1]
+
+
+# -- served (serving/: endpoints) -------------------------------------------------------------------
+
+
+def test_an_endpoint_generates_with_the_fitted_model(sagemaker, local_backend, generation_job):
+    import json
+
+    import boto3
+
+    from tests.conftest import client_kwargs
+    from tests.serving_helpers import create_model, endpoint_config, wait_endpoint
+
+    model = create_model(sagemaker, generation_job["BestCandidate"])
+    endpoint = unique("it-textgen-ep")
+    sagemaker.create_endpoint(EndpointName=endpoint, EndpointConfigName=endpoint_config(sagemaker, model))
+    assert wait_endpoint(sagemaker, endpoint)[0]["EndpointStatus"] == "InService"
+    runtime = boto3.client("sagemaker-runtime", **client_kwargs(local_backend.url))
+
+    def invoke(document: dict[str, Any]) -> Any:
+        body = runtime.invoke_endpoint(
+            EndpointName=endpoint, ContentType="application/json", Body=json.dumps(document).encode()
+        )["Body"].read()
+        return json.loads(body)
+
+    assert invoke({"inputs": "What colour is a lime?"}) == [{"generated_text": "A lime is green."}]
+    sampled = {"do_sample": True, "seed": 3, "temperature": 2.0, "max_new_tokens": 6}
+    first = invoke({"inputs": ["French for sun?", "Which colour has a plum?"], "parameters": sampled})
+    assert invoke({"inputs": ["French for sun?", "Which colour has a plum?"], "parameters": sampled}) == first
+    assert len(first) == 2 and all(len(item["generated_text"].split()) <= 6 for item in first)
