@@ -251,6 +251,14 @@ def test_augmented_manifests_stay_refused_for_tables(sagemaker, shapes_manifest)
     assert "'AugmentedManifestFile' for a Tabular job" in caught.value.response["Error"]["Message"]
 
 
+def test_every_candidate_step_describes_and_validates(sagemaker, image_job):
+    from tests.test_steps import candidates_of, describe_every_step
+
+    described = describe_every_step(sagemaker, candidates_of(sagemaker, image_job["AutoMLJobName"]))
+    training = [d for d in described.values() if "TrainingJobStatus" in d]
+    assert training and all(d["TrainingJobStatus"] == "Completed" for d in training)
+
+
 # -- without a server ------------------------------------------------------------------------------
 
 

@@ -286,6 +286,14 @@ def test_data_autopilot_refuses_fails_the_job(sagemaker, put_frame, wait_for_job
     assert expected in job["FailureReason"]
 
 
+def test_every_candidate_step_describes_and_validates(sagemaker, generation_job):
+    from tests.test_steps import candidates_of, describe_every_step
+
+    described = describe_every_step(sagemaker, candidates_of(sagemaker, generation_job["AutoMLJobName"]))
+    training = [d for d in described.values() if "TrainingJobStatus" in d]
+    assert training and all(d["TrainingJobStatus"] == "Completed" for d in training)
+
+
 # -- without a server ------------------------------------------------------------------------------
 
 
