@@ -72,3 +72,42 @@ def test_v1_example_waits_with_the_sensor_in_reschedule_mode(
     described = sagemaker.describe_auto_ml_job(AutoMLJobName=created[0]["AutoMLJobName"])
     assert described["AutoMLJobStatus"] == "Completed"
     assert described["ProblemType"] == "BinaryClassification"
+
+
+def test_batch_transform_example_scores_and_checks_the_predictions(
+    local_backend: LocalBackendProcess, sagemaker: Any, tmp_path: Path
+) -> None:
+    start = dt.datetime.now(dt.timezone.utc)
+    output = run("example_automl_batch_transform", local_backend, tmp_path, AUTOML_EXAMPLE_MAX_CANDIDATES="3")
+
+    created = jobs_since(sagemaker, start)
+    assert len(created) == 1
+    job = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=created[0]["AutoMLJobName"])
+    transforms = sagemaker.list_transform_jobs(CreationTimeAfter=start)["TransformJobSummaries"]
+    assert [t["TransformJobStatus"] for t in transforms] == ["Completed"]
+    described = sagemaker.describe_transform_job(TransformJobName=transforms[0]["TransformJobName"])
+    model = sagemaker.describe_model(ModelName=described["ModelName"])
+    # The HPO pipeline, all three containers, answering the keys the DAG asked for.
+    assert [c["ModelDataUrl"] for c in model["Containers"]] == [
+        c["ModelDataUrl"] for c in job["BestCandidate"]["InferenceContainers"]
+    ]
+    assert (
+        model["Containers"][-1]["Environment"]["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
+    )
+    assert "Checked 500 predictions in s3://" in output
+
+
+def test_endpoint_example_deploys_invokes_and_cleans_up(
+    local_backend: LocalBackendProcess, sagemaker: Any, tmp_path: Path
+) -> None:
+    start = dt.datetime.now(dt.timezone.utc)
+    output = run("example_automl_endpoint", local_backend, tmp_path, AUTOML_EXAMPLE_MAX_CANDIDATES="2")
+
+    created = jobs_since(sagemaker, start)
+    assert len(created) == 1
+    job = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=created[0]["AutoMLJobName"])
+    assert job["AutoMLJobStatus"] == "Completed"
+    endpoint = job["ModelDeployResult"]["EndpointName"]
+    assert f"InvokeEndpoint {endpoint} (AllTraffic) answered" in output
+    names = [e["EndpointName"] for e in sagemaker.list_endpoints(MaxResults=100)["Endpoints"]]
+    assert endpoint not in names  # the clean-up task deleted it
