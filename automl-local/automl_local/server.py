@@ -233,7 +233,11 @@ class LocalBackend:
         # A socket timeout on every connection: a client that stops sending (a body shorter than its
         # Content-Length, a request line that never ends) frees its thread after request_timeout.
         handler = type(
-            "TimedRequestHandler", (MotoRequestHandler,), {"timeout": settings.limits.request_timeout}
+            "TimedRequestHandler",
+            (MotoRequestHandler,),
+            # TCP_NODELAY: a response is headers then body, and Nagle would hold the body back until
+            # the client acknowledged the headers (up to its delayed-ACK timeout).
+            {"timeout": settings.limits.request_timeout, "disable_nagle_algorithm": True},
         )
         self._server = make_server(
             settings.host,

@@ -6,6 +6,7 @@ model-interface contract of ``automl_local.serving.codecs`` (the real engines ar
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -106,17 +107,27 @@ def roundtrip(codec: codecs.Codec, model: Any, body: bytes, content_type: str, a
 # -- tabular ---------------------------------------------------------------------------------------------
 
 
-def test_csv_rows_become_named_string_columns_with_training_time_missing_values():
+def test_csv_rows_become_named_columns_typed_and_missing_as_read_csv_reads_them():
+    body = b'5,63.2,monthly\n30,,"two, year"\n40,NA,\n'
     model = Classifier()
-    answer = roundtrip(
-        table(["predicted_label"]), model, b'5,63.2,monthly\n30,,"two, year"\n40,NA,\n', CSV, CSV
-    )
-    assert answer == b"yes\nno\nno\n"
+    assert roundtrip(table(["predicted_label"]), model, body, CSV, CSV) == b"yes\nno\nno\n"
     frame = model.seen[0]
+    expected = pd.read_csv(io.BytesIO(body), header=None, names=COLUMNS)
     assert list(frame.columns) == COLUMNS
-    assert frame.iloc[1].tolist()[:1] == ["30"] and frame.iloc[1]["contract"] == "two, year"
-    assert frame.iloc[1].isna().tolist() == [False, True, False]  # "" is missing, as read_csv reads it
-    assert frame.iloc[2].isna().tolist() == [False, True, True]  # so are "NA" and an empty last cell
+    assert frame.dtypes.tolist() == expected.dtypes.tolist()  # int64, float64, object
+    assert frame["contract"].iloc[1] == "two, year"
+    assert frame.isna().values.tolist() == expected.isna().values.tolist()  # "", "NA": missing
+
+
+def test_cells_are_typed_per_column_as_read_csv_types_them():
+    from automl_local.serving.codecs import _typed
+
+    assert _typed(["1", "2"]).dtype == "int64"
+    assert _typed(["1", None]).dtype == "float64"
+    assert _typed(["1.5", "1e3"]).tolist() == [1.5, 1000.0]
+    assert _typed(["True", "false"]).tolist() == [True, False]
+    assert _typed(["02139", "x"]).tolist() == ["02139", "x"]  # a column with text stays text
+    assert _typed(["1_000"]).tolist() == ["1_000"]
 
 
 def test_large_csv_bodies_parse_the_same_way():
@@ -126,6 +137,7 @@ def test_large_csv_bodies_parse_the_same_way():
     answer = roundtrip(table(["predicted_label"]), model, rows, CSV, CSV).decode().splitlines()
     assert len(answer) == 5000 and answer[:2] == ["yes", "yes"] and answer[20] == "no"
     assert model.seen[0]["contract"].iloc[0] == "monthly"
+    assert model.seen[0].dtypes.tolist() == ["int64", "float64", "object"]
 
 
 @pytest.mark.parametrize(

@@ -60,6 +60,7 @@ class Serving:
     def shutdown(self) -> None:
         self.transforms.shutdown()
         self.endpoints.shutdown()
+        self.runtime.shutdown()
 
 
 __all__ = ["Serving", "is_invocation"]

@@ -9,8 +9,9 @@ engines follow it):
 
 * **Tabular** (binary, multiclass, regression), **TextClassification** and **TimeSeriesForecasting**
   models: ``model.predict(frame: pandas.DataFrame) -> pandas.DataFrame``. The frame has the training
-  data's columns by name (target and sample-weight columns left out); values arrive as strings or
-  JSON scalars, missing ones as NaN, so a model coerces types itself (as ``TabularModel`` does). A
+  data's columns by name (target and sample-weight columns left out); CSV cells arrive typed as
+  ``pandas.read_csv`` types them (the training data was read so), JSON values as they were sent,
+  missing ones as NaN; a model still coerces types itself (as ``TabularModel`` does). A
   classification answer has ``predicted_label`` and may have ``probability``, ``probabilities`` (one
   list per row) and ``labels`` (one list per row). A classifier that also offers
   ``model.predict_raw(frame) -> numpy array (rows x classes)`` and ``model.classes`` (list) gets all
@@ -192,11 +193,40 @@ def _names(columns: Sequence[Any], shown: int = 6) -> str:
     return names + (f", ... {len(columns) - shown} more" if len(columns) > shown else "")
 
 
-def _string_frame(body: bytes, columns: list[str], *, header: bool) -> Any:
-    """A CSV body as a DataFrame of strings (missing cells NaN), as the model saw them at training."""
+_TRUE = frozenset({"True", "true", "TRUE"})
+_FALSE = frozenset({"False", "false", "FALSE"})
+
+
+def _typed(values: list[str | None], *, underscores: bool = True) -> Any:
+    """One column's cells typed as ``pandas.read_csv`` types a column: int, float, bool or strings.
+
+    The training data was read with ``read_csv``, so a cell means here what it meant there (and the
+    model's own coercion is then as cheap as it is for a frame read from a file).
+    """
+    import numpy as np
+
+    if underscores and any(v is not None and "_" in v for v in values):
+        return np.array(values, dtype=object)  # Python reads "1_000" as a number; pandas does not
+    first = values[0] if values else None
+    if None not in values:
+        if first is not None and first.lstrip("+-").isdigit():
+            try:
+                return np.array(values, dtype=np.int64)
+            except (ValueError, OverflowError):
+                pass
+        if all(v in _TRUE or v in _FALSE for v in values):
+            return np.array([v in _TRUE for v in values], dtype=bool)
+    try:
+        return np.array(["nan" if v is None else v for v in values], dtype=np.float64)
+    except ValueError:
+        return np.array(values, dtype=object)
+
+
+def _csv_frame(body: bytes, columns: list[str], *, header: bool) -> Any:
+    """A CSV body as a DataFrame typed as ``pandas.read_csv`` types it (missing cells NaN)."""
     import pandas as pd
 
-    if len(body) < SMALL_BODY:
+    if len(body) < SMALL_BODY:  # the csv module: no per-call setup, so small requests stay fast
         rows = csv_rows(body)
         if header:
             if not rows:
@@ -213,14 +243,21 @@ def _string_frame(body: bytes, columns: list[str], *, header: bool) -> Any:
                     f"({_names(names)}).",
                 )
         cells = [[None if cell in NA_VALUES else cell for cell in row] for row in rows]
-        return pd.DataFrame(cells, columns=names, dtype=object)
+        underscores = b"_" in body
+        typed = [_typed([row[i] for row in cells], underscores=underscores) for i in range(width)]
+        if typed and all(column.dtype == typed[0].dtype for column in typed):
+            import numpy as np
+
+            # One block: a tenth of the time of a frame built column by column.
+            return pd.DataFrame(np.column_stack(typed), columns=names)
+        return pd.DataFrame(dict(zip(names, typed, strict=True)), columns=names)
     try:
         frame = pd.read_csv(
             io.BytesIO(body),
             header=0 if header else None,
-            dtype=str,
             skip_blank_lines=True,
             encoding="utf-8",
+            low_memory=False,
         )
     except UnicodeDecodeError as err:
         raise ModelFailure(400, f"The request body is not UTF-8 text ({err.reason}).") from None
@@ -261,7 +298,7 @@ def _records_frame(records: list[Any], columns: list[str] | None) -> Any:
             )
     if not rows:
         raise ModelFailure(400, "The request holds no records.")
-    return pd.DataFrame(rows, columns=columns, dtype=object) if columns else pd.DataFrame(rows, dtype=object)
+    return pd.DataFrame(rows, columns=columns) if columns else pd.DataFrame(rows)
 
 
 _NO_COLUMNS = (
@@ -388,7 +425,7 @@ class TableCodec(Codec):
             header = media.params.get("header") == "present"
             if not header and self.columns is None:
                 raise ModelFailure(400, _NO_COLUMNS)
-            return _string_frame(body, self.columns or [], header=header)
+            return _csv_frame(body, self.columns or [], header=header)
         if media.type == JSONLINES:
             return _records_frame(json_lines(body), self.columns)
         return _records_frame(json_records(_json(_text(body), "the request body")), self.columns)
@@ -440,7 +477,7 @@ class ForecastCodec(Codec):
         if not body.strip():
             raise ModelFailure(400, "The request body is empty.")
         if media.type == CSV:
-            frame = _string_frame(body, [], header=True)
+            frame = _csv_frame(body, [], header=True)
         elif media.type == JSONLINES:
             frame = _records_frame(json_lines(body), None)
         else:

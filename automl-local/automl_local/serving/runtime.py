@@ -14,6 +14,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from http import HTTPStatus
 from typing import Any
 
@@ -29,6 +30,10 @@ INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations")
 ENDPOINT_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's payload limit (6291456 bytes)
 MAX_ENDPOINT_NAME = 63
+# Models run on these long-lived threads, not on the server's thread per request: native libraries
+# (OpenMP in LightGBM, scikit-learn's thread pools) set up per-thread state that costs milliseconds
+# on every fresh thread. Also bounds how many predictions share the cores at once.
+INVOKE_WORKERS = 4
 
 
 def is_invocation(environ: dict[str, Any]) -> bool:
@@ -46,6 +51,7 @@ class Runtime:
         self.moto = moto
         self.moto_app = moto_app
         self.region = region
+        self.pool = ThreadPoolExecutor(max_workers=INVOKE_WORKERS, thread_name_prefix="automl-invoke")
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         match = INVOCATIONS.fullmatch(environ.get("PATH_INFO", ""))
@@ -77,9 +83,10 @@ class Runtime:
         except LoadError as err:  # reloading after a restart failed: the container never came up
             return self._model_error(start_response, name, 500, f"The model could not be loaded: {err}")
         try:
-            answer, content_type = predictor.invoke(
-                body, environ.get("CONTENT_TYPE"), environ.get("HTTP_ACCEPT")
+            running = self.pool.submit(
+                predictor.invoke, body, environ.get("CONTENT_TYPE"), environ.get("HTTP_ACCEPT")
             )
+            answer, content_type = running.result()
         except ModelFailure as err:
             return self._model_error(start_response, name, err.status, err.message)
         start_response(
@@ -92,6 +99,9 @@ class Runtime:
             ],
         )
         return [answer]
+
+    def shutdown(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
     def _not_ours(self, name: str, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         """moto's endpoints keep moto's canned answer; an endpoint nobody has is unknown."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -287,10 +288,12 @@ class TransformJobs:
             if stop.is_set():
                 raise _Stopped
             uri = f"s3://{bucket}/{key}"
+            fetched = time.perf_counter()
             try:
                 body = s3.read_input(bucket, key, gzip=channel.compression == "Gzip")
             except DataError as err:
                 raise TransformFailure(f"ClientError: {err}") from None
+            began = time.perf_counter()
             try:
                 answer = settings.transform(predictor, body, stop)
             except ModelFailure as err:
@@ -301,10 +304,20 @@ class TransformJobs:
                 ) from None
             relative = _relative(base, bucket, key)
             target = f"{record['TransformOutput']['S3OutputPath'].rstrip('/')}/{relative}.out"
+            predicted = time.perf_counter()
             try:
                 writer.write(target, answer)
             except UnsafePathError as err:
                 raise TransformFailure(f"ClientError: cannot write {target}: {err}") from None
+            log.info(
+                "transform job %s: %s (%d bytes) read in %.3fs, answered in %.3fs, written in %.3fs",
+                record["TransformJobName"],
+                uri,
+                len(body),
+                began - fetched,
+                predicted - began,
+                time.perf_counter() - predicted,
+            )
 
 
 class Settings:
@@ -355,28 +368,36 @@ class Settings:
                 )
             yield body
             return
-        batch: list[bytes] = []
-        size = 0
-        for line in body.splitlines(keepends=True):
-            if not line.strip():
-                continue
-            if not line.endswith(b"\n"):
-                line = line.rstrip(b"\r") + b"\n"
-            if self.max_payload and len(line) > self.max_payload:
-                raise TransformFailure(
-                    f"ClientError: a record of {len(line)} bytes is larger than MaxPayloadInMB "
-                    f"({self.max_payload // MIB})."
-                )
-            if self.single:
-                yield line
-                continue
-            if batch and self.max_payload and size + len(line) > self.max_payload:
-                yield b"".join(batch)
-                batch, size = [], 0
-            batch.append(line)
-            size += len(line)
-        if batch:
-            yield b"".join(batch)
+        if self.single:
+            for line in body.splitlines(keepends=True):
+                if line.strip():
+                    self._check_record(len(line))
+                    yield line if line.endswith(b"\n") else line.rstrip(b"\r") + b"\n"
+            return
+        # MultiRecord: cut at the last newline that keeps a mini-batch within MaxPayloadInMB, found with
+        # rfind (a few calls per object, not a Python step per line).
+        limit = self.max_payload or len(body)
+        start = 0
+        while start < len(body):
+            if len(body) - start <= limit:
+                end = len(body)
+            else:
+                cut = body.rfind(b"\n", start, start + limit)
+                if cut < 0:
+                    newline = body.find(b"\n", start)
+                    self._check_record((len(body) if newline < 0 else newline + 1) - start)
+                end = cut + 1
+            batch = body[start:end]
+            start = end
+            if not batch.isspace():
+                yield batch
+
+    def _check_record(self, size: int) -> None:
+        if self.max_payload and size > self.max_payload:
+            raise TransformFailure(
+                f"ClientError: a record of {size} bytes is larger than MaxPayloadInMB "
+                f"({self.max_payload // MIB})."
+            )
 
     def transform(self, predictor: Predictor, body: bytes, stop: threading.Event) -> bytes:
         pieces: list[bytes] = []
