@@ -2,6 +2,7 @@
 
 ``python -m benchmarks``            the full run (a few minutes on 2 cores), writes docs/benchmarks.md
 ``python -m benchmarks --quick``    small N, prints only (unless ``--out`` is given)
+``python -m benchmarks.serving --markdown``  the serving section alone (section 6)
 
 Figures are ratios against an anchor measured in the same run: absolute times on a shared
 machine are noise, ratios hold.
@@ -22,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import backend, imports
+from benchmarks import backend, imports, serving
 from benchmarks.common import ROOT, bench_env, bench_server, child_env, run_json
 
 # The anchor stops at 500: each of its triggers builds a client (~0.15 s of CPU, ~1.8 MB), so
@@ -65,6 +66,8 @@ def run(cfg: dict[str, Any], *, quick: bool) -> dict[str, Any]:
     # After the loopback server stopped: training wants both cores to itself.
     print("local backend vs the engine directly ...", flush=True)
     results["backend"] = run_json(["benchmarks.backend", *(["--quick"] if quick else [])], child_env())
+    print("serving: InvokeEndpoint and batch transform vs the model directly ...", flush=True)
+    results["serving"] = run_json(["benchmarks.serving", *(["--quick"] if quick else [])], child_env())
     results["seconds"] = time.time() - results["started"]
     return results
 
@@ -208,6 +211,7 @@ def report(results: dict[str, Any], command: str) -> str:
     lines += [
         "",
         *backend.report(results.get("backend")),
+        *serving.report(results.get("serving")),
         "## Targets",
         "",
         *targets(results),
@@ -262,6 +266,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         "- Candidate listing in ceil(750 / page size) pages: "
         f"{mark(all(c['pages'] == c['expected'] for c in calls['candidates']))}.",
         *backend.targets(results.get("backend")),
+        *serving.targets(results.get("serving")),
         "- Per-job polling (ours with `coalesce=False`, and the anchor) cannot keep up at large N on 2 "
         "shared cores: see *polls made*; that is what coalescing removes.",
     ]
