@@ -24,6 +24,13 @@ def seconds_between(start: dt.datetime | None, end: dt.datetime | None) -> float
     return round((end - start).total_seconds(), 3)
 
 
+def metric_name(metric: dict[str, Any]) -> str | None:
+    """A ``CandidateMetrics`` entry's name: ``MetricName``, or ``StandardMetricName`` for metrics
+    outside ``AutoMLMetricEnum`` (LogLoss, InferenceLatency, ...), which carry only that."""
+    name = metric.get("MetricName") or metric.get("StandardMetricName")
+    return name if isinstance(name, str) else None
+
+
 def metric_columns(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
     """The ``CandidateMetrics`` columns, in first-seen order.
 
@@ -33,8 +40,8 @@ def metric_columns(candidates: Sequence[Candidate]) -> list[dict[str, Any]]:
     sets: dict[str, list[str | None]] = {}
     for candidate in candidates:
         for metric in candidate.metrics:
-            name = metric.get("MetricName")
-            if not isinstance(name, str):
+            name = metric_name(metric)
+            if name is None:
                 continue
             seen = sets.setdefault(name, [])
             if metric.get("Set") not in seen:
@@ -78,7 +85,7 @@ def leaderboard(
             rank += 1
         values: dict[str, float | None] = {}
         for entry in candidate.metrics:
-            key = by_name_set.get((entry.get("MetricName"), entry.get("Set")))
+            key = by_name_set.get((metric_name(entry), entry.get("Set")))
             if key is not None:
                 values[key] = number(entry.get("Value"))
         rows.append(

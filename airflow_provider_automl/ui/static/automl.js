@@ -9,6 +9,8 @@
   const AIRFLOW_ROOT = body.dataset.airflowRoot || "";
   const PAGE = body.dataset.page;
   const REFRESH_MS = 15000; // while a job runs
+  const MAX_TIMELINE_CANDIDATES = 40;
+  const MAX_LABELLED_BARS = 30; // beyond, the axis skips labels
   const COLORS = {
     bar: "rgba(1, 126, 168, 0.75)",
     best: "rgba(0, 137, 80, 0.85)",
@@ -56,6 +58,13 @@
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso;
     return date.toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  }
+
+  function fmtRange(start, end) {
+    const a = fmtTime(start);
+    const b = fmtTime(end);
+    // The same day: the end shows its time only.
+    return a.slice(0, 10) === b.slice(0, 10) ? `${a} → ${b.slice(11)}` : `${a} → ${b}`;
   }
 
   function fmtBytes(size) {
@@ -177,7 +186,8 @@
     for (const [i, phase] of tl.phases.entries()) {
       rows.push({ label: phase.label + (phase.current ? " (now)" : ""), span: phase, color: COLORS.phase[i % 3], title: phase.statuses.join(", ") });
     }
-    for (const cand of tl.candidates) {
+    const shown = tl.candidates.slice(0, MAX_TIMELINE_CANDIDATES);
+    for (const cand of shown) {
       rows.push({ label: shortName(cand.name, doc.job.name), span: cand, color: cand.status === "Completed" ? COLORS.bar : COLORS.muted, title: cand.status });
     }
     if (tl.task) rows.push({ label: tl.task.label, span: tl.task, color: COLORS.task, title: "Airflow task" });
@@ -191,7 +201,7 @@
         {},
         tl.events.map((e) => el("tr", {}, el("td", {}, fmtTime(e.time)), el("td", {}, e.label), el("td", {}, statusBadge(e.status)), el("td", {}, e.secondary_status))),
         tl.phases.map((p) =>
-          el("tr", { class: "phase-row" }, el("td", {}, `${fmtTime(p.start)} → ${fmtTime(p.end)}`), el("td", {}, `${p.label} (${fmtSeconds(p.duration)})`), el("td", {}, ""), el("td", { class: "muted" }, p.statuses.join(", "))),
+          el("tr", { class: "phase-row" }, el("td", {}, fmtRange(p.start, p.end)), el("td", {}, `${p.label} (${fmtSeconds(p.duration)})`), el("td", {}, ""), el("td", { class: "muted" }, p.statuses.join(", "))),
         ),
       ),
     );
@@ -201,6 +211,7 @@
       "timeline",
       canvasBox("timeline-chart", height, "Timeline of the job's phases and candidates"),
       events,
+      tl.candidates.length > shown.length ? el("p", { class: "muted small" }, `The first ${shown.length} of ${tl.candidates.length} candidates are shown.`) : null,
       el("p", { class: "muted small" }, "SageMaker records a job's current secondary status only; the phases are derived from the job's and its candidates' start and end times."),
     );
     return {
@@ -295,7 +306,10 @@
             columns.map((c) => {
               const value = c.value(row);
               let content = c.format ? c.format(value) : c.numeric ? fmtNumber(value) : value === null ? "–" : value;
-              if (c.key === "name" && row.best) content = [el("span", { class: "star", title: "Best candidate" }, "★ "), value];
+              if (c.key === "name") {
+                const name = el("span", { title: value }, shortName(value, doc.job.name));
+                content = row.best ? [el("span", { class: "star", title: "Best candidate" }, "★ "), name] : name;
+              }
               if (c.key === "status") content = statusBadge(value);
               return el("td", { class: c.numeric ? "num" : "", "data-key": c.key }, content);
             }),
@@ -323,7 +337,7 @@
     return {
       plugins: { legend: { display: false } },
       scales: {
-        x: { ticks: { autoSkip: false, maxRotation: 50, minRotation: 30 } },
+        x: { ticks: { autoSkip: values.length > MAX_LABELLED_BARS, maxRotation: 50, minRotation: 30 } },
         y: { beginAtZero: false, suggestedMin: low - pad, suggestedMax: high + pad / 4 },
       },
     };

@@ -53,6 +53,7 @@ def test_every_candidate_metric_is_a_column_and_a_metric_in_several_sets_gets_on
         {"MetricName": "F1", "Value": 0.9, "Set": "Validation"},
         {"MetricName": "F1", "Value": 0.95, "Set": "Train"},
         {"MetricName": "AUC", "Value": 0.97, "Set": "Validation"},
+        {"StandardMetricName": "LogLoss", "Value": 0.2, "Set": "Validation"},  # not in AutoMLMetricEnum
     ]
     data = make_candidate("a")
     data["CandidateProperties"]["CandidateMetrics"] = metrics
@@ -63,10 +64,16 @@ def test_every_candidate_metric_is_a_column_and_a_metric_in_several_sets_gets_on
         "F1 (Validation)",
         "F1 (Train)",
         "AUC",
+        "LogLoss (Validation)",
         "LogLoss",
     ]
     rows = leaderboard(candidates)["rows"]
-    assert rows[0]["metrics"] == {"F1 (Validation)": 0.9, "F1 (Train)": 0.95, "AUC": 0.97}
+    assert rows[0]["metrics"] == {
+        "F1 (Validation)": 0.9,
+        "F1 (Train)": 0.95,
+        "AUC": 0.97,
+        "LogLoss (Validation)": 0.2,
+    }
     assert rows[1]["metrics"] == {"LogLoss": 0.3}
 
 
