@@ -1,12 +1,13 @@
 """What an AutoML trigger fires, and what the task makes of it on resume.
 
-Pure Python (no AWS SDK): the trigger builds events with :func:`job_event`, the create operator
-and the sensor read them with :func:`job_from_event`.
+Pure Python (no AWS SDK): the triggers build events with :func:`job_event`, the create operator
+and the sensor read them with :func:`job_from_event`, and a DAG scheduled on an asset that the
+event trigger feeds reads the job records with :func:`ended_jobs`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -64,3 +65,20 @@ def job_from_event(event: Mapping[str, Any] | None) -> AutoMLJob:
     if status == EventStatus.TIMEOUT:
         raise AutoMLWaitTimeoutError(job_name, message, job=job)
     raise AutoMLError(message)
+
+
+def ended_jobs(asset_events: Iterable[Any]) -> list[dict[str, Any]]:
+    """The job records (XCom contract) carried by asset events of the AutoML event trigger.
+
+    ``asset_events`` is ``triggering_asset_events[asset]`` (objects with ``extra``) or their
+    ``extra`` dicts. One record per job, in event order; events from other sources are skipped.
+    Airflow may start one DAG run for several events that arrived together, so a run handles a list.
+    """
+    records: dict[str, dict[str, Any]] = {}
+    for event in asset_events:
+        extra = event if isinstance(event, Mapping) else getattr(event, "extra", None)
+        payload = extra.get("payload") if isinstance(extra, Mapping) else None
+        job = payload.get("job") if isinstance(payload, Mapping) else None
+        if isinstance(job, Mapping) and "AutoMLJobName" in job:
+            records.setdefault(str(job["AutoMLJobName"]).lower(), dict(job))
+    return list(records.values())

@@ -54,3 +54,17 @@ def test_payload_is_json_safe_and_uses_the_documented_statuses() -> None:
     payload = job_event(EventStatus.SUCCESS, "j", "m", _job("Completed"))
     assert json.loads(json.dumps(payload)) == payload
     assert {s.value for s in EventStatus} == {"success", "failed", "stopped", "timeout", "error"}
+
+
+def test_ended_jobs_reads_the_records_of_triggering_asset_events() -> None:
+    from types import SimpleNamespace
+
+    from airflow_provider_automl.triggers.events import ended_jobs
+
+    def event(name: str) -> SimpleNamespace:
+        record = {"AutoMLJobName": name, "AutoMLJobStatus": "Completed"}
+        return SimpleNamespace(extra={"from_trigger": True, "payload": {"status": "success", "job": record}})
+
+    events = [event("a"), event("b"), event("A"), SimpleNamespace(extra={"from_rest_api": True})]
+    assert [r["AutoMLJobName"] for r in ended_jobs(events)] == ["a", "b"]
+    assert ended_jobs([{"payload": {"job": {"AutoMLJobName": "c"}}}]) == [{"AutoMLJobName": "c"}]
