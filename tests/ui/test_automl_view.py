@@ -311,7 +311,7 @@ def test_jobs_page_lists_the_job_and_opens_it(
 
 @needs_chromium
 def test_a_user_without_access_to_the_dag_is_refused(
-    api_server: ApiServer, example_run: ExampleRun, browser: Any, screenshots: Path
+    api_server: ApiServer, example_run: ExampleRun, browser: Any, tmp_path: Path
 ) -> None:
     from selenium.webdriver.common.by import By
 
@@ -322,4 +322,4 @@ def test_a_user_without_access_to_the_dag_is_refused(
     assert "Access denied" in text
     assert example_run.job_name not in text
     assert not browser.find_elements(By.ID, "leaderboard")
-    browser.save_screenshot(str(screenshots / "automl-view-refused.png"))
+    browser.save_screenshot(str(tmp_path / "automl-view-refused.png"))
