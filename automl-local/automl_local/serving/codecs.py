@@ -43,6 +43,7 @@ import csv
 import io
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,6 +86,7 @@ NA_VALUES = frozenset(
     }
 )
 SMALL_BODY = 64 * 1024  # below this the csv module parses faster than pandas (no per-call setup)
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 
@@ -338,13 +340,22 @@ def encode_columns(columns: dict[str, list[Any]], keys: Sequence[str], accept: s
     """
     values = [columns[key] for key in keys]
     if accept == CSV:
-        shown = [
-            [f"{item!r}" if key == "labels" else str(item) for item in column]
-            if column and isinstance(column[0], list)
-            else column
+        cells = [
+            [
+                ""
+                if item is None
+                else f"{item!r}"
+                if key == "labels" and isinstance(item, list)
+                else str(item)
+                for item in column
+            ]
             for key, column in zip(keys, values, strict=True)
         ]
-        return csv_text([list(row) for row in zip(*shown, strict=True)])
+        if any(_NEEDS_QUOTES.search("".join(column)) for column in cells):
+            return csv_text([list(row) for row in zip(*cells, strict=True)])
+        # Nothing to quote (the usual case): joined directly, several times faster than csv.writer.
+        rows = cells[0] if len(cells) == 1 else [",".join(row) for row in zip(*cells, strict=True)]
+        return ("\n".join(rows) + "\n").encode() if rows else b""
     records = [dict(zip(keys, row, strict=True)) for row in zip(*values, strict=True)]
     if accept == JSONLINES:
         return "".join(json.dumps(r) + "\n" for r in records).encode()
