@@ -258,7 +258,7 @@ def test_task_tab_shows_leaderboard_charts_and_artifacts(
 
     # Figures for the docs: the view's sections, from the page itself in a window tall enough.
     browser.switch_to.default_content()
-    browser.set_window_size(1280, 3600)
+    browser.set_window_size(1360, 3600)
     browser.get(f"{api_server.url}/automl/task?{task_query(example_run, CREATE)}")
     wait_ready(browser)
     wait_artifacts(browser)
