@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
     from airflow_provider_automl.compat import BaseOperator, Context, TaskInstanceKey
+    from airflow_provider_automl.connection import AwsParams
 
 _CONSOLE_DOMAINS = {"aws": "aws.amazon.com", "aws-cn": "amazonaws.cn", "aws-us-gov": "amazonaws-us-gov.com"}
 # Hosts of real SageMaker endpoints (regional, FIPS, VPC endpoints, China, GovCloud, ISO).
@@ -93,8 +94,9 @@ class SageMakerAutoMLJobLink(BaseOperatorLink):
     ) -> dict[str, Any]:
         """Store what the link and the AutoML view need in XCom; returns the stored value.
 
-        ``aws_params`` are the task's connection arguments (``AwsParams.to_kwargs()``, no secret),
-        so the AutoML view describes the job through the same connection later.
+        ``aws_params`` are the task's connection id, region and ``verify``
+        (:func:`recorded_params`, no secret), so the AutoML view reads the job through the same
+        connection later.
         """
         value: dict[str, Any] = {
             "job_name": job_name,
@@ -119,9 +121,15 @@ class SageMakerAutoMLJobLink(BaseOperatorLink):
             region_name=hook.conn_region_name,
             partition=hook.conn_partition,
             local_backend=is_local_endpoint(hook.conn_config.endpoint_url),
-            aws_params=AwsParams.of_hook(hook).to_kwargs(),
+            aws_params=recorded_params(AwsParams.of_hook(hook)),
         )
         return cls.format_link(value)
+
+
+def recorded_params(params: AwsParams) -> dict[str, Any]:
+    """The connection arguments the link XCom keeps for the view. Not ``botocore_config``: its
+    ``proxies`` may hold a password, and XCom values are shown as they are."""
+    return {"aws_conn_id": params.aws_conn_id, "region_name": params.region_name, "verify": params.verify}
 
 
 def _has_view() -> bool:

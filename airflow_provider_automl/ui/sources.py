@@ -151,7 +151,11 @@ def find_task_job(session: Session, ref: TaskRef) -> TaskJob:
             )
         raise NoJobError(f"Task {ref.task_id!r} ({ti.operator}) runs no AutoML job.")
     notes: list[str] = []
-    params = params_from(link.get("aws_params")) or params_from(rendered)
+    recorded = dict(link.get("aws_params") or {})
+    if recorded and isinstance(rendered.get("botocore_config"), Mapping):
+        # The link keeps no botocore config (it may hold proxy credentials); the rendered field does.
+        recorded["botocore_config"] = rendered["botocore_config"]
+    params = params_from(recorded) or params_from(rendered)
     if params is None:
         # Rendered fields are kept for the latest runs only ([core] max_num_rendered_ti_fields_per_task).
         params = AwsParams(region_name=link.get("region_name"))

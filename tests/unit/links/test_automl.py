@@ -6,8 +6,14 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_automl.connection import AwsParams
 from airflow_provider_automl.links import automl as links
-from airflow_provider_automl.links.automl import SageMakerAutoMLJobLink, is_local_endpoint, task_view_url
+from airflow_provider_automl.links.automl import (
+    SageMakerAutoMLJobLink,
+    is_local_endpoint,
+    recorded_params,
+    task_view_url,
+)
 from tests.fakes import FakeTI
 
 RUN = "manual__2026-01-01T00:00:00+00:00"
@@ -64,12 +70,9 @@ def get_link(value: dict[str, Any], monkeypatch: pytest.MonkeyPatch, ti: FakeTI)
 
 def test_on_aws_the_link_opens_the_console(monkeypatch: pytest.MonkeyPatch) -> None:
     ti = FakeTI(run_id=RUN)
-    value = stored(
-        ti,
-        aws_params={"aws_conn_id": "aws_prod", "region_name": None, "verify": None, "botocore_config": None},
-    )
+    value = stored(ti, aws_params=recorded_params(AwsParams(aws_conn_id="aws_prod", verify="/ca.pem")))
     assert value["local_backend"] is False
-    assert value["aws_params"]["aws_conn_id"] == "aws_prod"
+    assert value["aws_params"] == {"aws_conn_id": "aws_prod", "region_name": None, "verify": "/ca.pem"}
     assert get_link(value, monkeypatch, ti) == (
         "https://console.aws.amazon.com/sagemaker/home?region=eu-west-1#/automl-jobs/churn-job"
     )
@@ -86,6 +89,13 @@ def test_on_the_local_backend_the_link_opens_the_view(monkeypatch: pytest.Monkey
         )
     else:  # Airflow 2.11 / 3.0: no view to open
         assert url.startswith("https://console.aws.amazon.com/")
+
+
+def test_the_link_keeps_no_botocore_config_which_may_hold_proxy_credentials() -> None:
+    params = AwsParams(
+        aws_conn_id="aws", botocore_config={"proxies": {"https": "http://user:secret@proxy:3128"}}
+    )
+    assert "secret" not in str(recorded_params(params))
 
 
 def test_links_stored_before_the_view_still_open_the_console(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -475,7 +475,7 @@ def test_describe_returns_the_record_and_pushes_the_best_candidate_when_complete
         "region_name": "us-east-1",
         "aws_domain": "aws.amazon.com",
         "local_backend": False,  # AWS: the link opens the console
-        "aws_params": {"aws_conn_id": None, "region_name": None, "verify": None, "botocore_config": None},
+        "aws_params": {"aws_conn_id": None, "region_name": None, "verify": None},
     }
 
 
