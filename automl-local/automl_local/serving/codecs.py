@@ -219,7 +219,12 @@ def _typed(values: list[str | None], *, underscores: bool = True) -> Any:
         if all(v in _TRUE or v in _FALSE for v in values):
             return np.array([v in _TRUE for v in values], dtype=bool)
     try:
-        return np.array(["nan" if v is None else v for v in values], dtype=np.float64)
+        cells = (
+            values
+            if first is not None and None not in values
+            else ["nan" if v is None else v for v in values]
+        )
+        return np.array(cells, dtype=np.float64)
     except ValueError:
         return np.array(values, dtype=object)
 
