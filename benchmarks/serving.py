@@ -152,9 +152,10 @@ class DirectPredictor:
         if not ready.startswith("ready"):
             raise RuntimeError(f"direct predictor did not start: {ready!r}")
 
-    def predict(self, rows: int) -> int:
+    def predict(self, rows: int, *, layer: bool = False) -> int:
+        """One ``model.predict`` of ``rows`` rows, or (``layer``) the Predictor's invoke of their CSV."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"{rows}\n")
+        self.process.stdin.write(f"{'i' if layer else ''}{rows}\n")
         self.process.stdin.flush()
         return int(self.process.stdout.readline())
 
@@ -172,7 +173,7 @@ def _interleaved(
 ) -> dict[str, list[int]]:
     """Each request in turn (and the direct predict of the same rows), ``count`` rounds after a warm-up."""
     found: dict[str, list[int]] = {name: [] for name in series}
-    found.update({"predict_1": [], "predict_100": []})
+    found.update({"predict_1": [], "predict_100": [], "layer_1": [], "layer_100": []})
     for index in range(WARM_UP_CALLS + count):
         for name, (path, body) in series.items():
             elapsed = _request(host, port, "POST", path, body)
@@ -181,8 +182,10 @@ def _interleaved(
             if name.startswith("invoke_"):
                 rows = int(name.split("_")[1])
                 elapsed = direct.predict(rows)
+                layer = direct.predict(rows, layer=True)
                 if index >= WARM_UP_CALLS:
                     found[f"predict_{rows}"].append(elapsed)
+                    found[f"layer_{rows}"].append(layer)
     return found
 
 
@@ -341,6 +344,29 @@ def _load(data_dir: Path) -> Any:
     return load_candidate(record, entry, key=key, fetch=fetch).model
 
 
+def _predictor(data_dir: Path) -> Any:
+    """The endpoint's Predictor (codec and model), built in this process from the data dir."""
+    from automl_local.api import AutoMLApi
+    from automl_local.models import mirror_fetch
+    from automl_local.serving.catalog import ServedModel
+    from automl_local.serving.predictor import load_predictor
+    from automl_local.store import ARTIFACTS_DIR, JobStore
+
+    store = JobStore(data_dir=data_dir)
+    store.load()
+    record = store.get(JOB)
+    assert record is not None
+    entry = AutoMLApi.best_candidate(record)
+    assert entry is not None
+    served = ServedModel(
+        model_name="bench",
+        job=JOB,
+        candidate=entry["CandidateName"],
+        containers=tuple(entry["InferenceContainers"]),
+    )
+    return load_predictor(store, served, mirror_fetch(data_dir / ARTIFACTS_DIR))
+
+
 def _preload() -> None:
     """Imports are start-up cost, not per request or per job: the server has them loaded."""
     import lightgbm  # noqa: F401
@@ -357,16 +383,20 @@ def serve_direct(data_dir: Path, scoring: Path, names: list[str]) -> None:
 
     _preload()
     model = _load(data_dir)
-    frames = {
-        rows: pd.read_csv(io.BytesIO(_rows(scoring, rows)), header=None, names=names) for rows in (1, 100)
-    }
+    predictor = _predictor(data_dir)
+    bodies = {rows: _rows(scoring, rows) for rows in (1, 100)}
+    frames = {rows: pd.read_csv(io.BytesIO(body), header=None, names=names) for rows, body in bodies.items()}
     print("ready", flush=True)
     for line in sys.stdin:
-        if line.strip() == "quit":
+        command = line.strip()
+        if command == "quit":
             break
-        frame = frames[int(line)]
+        rows = int(command.lstrip("i"))
         started = time.perf_counter_ns()
-        model.predict(frame)
+        if command.startswith("i"):  # the layer in process: decode, the same model, encode
+            predictor.invoke(bodies[rows], "text/csv", None)
+        else:
+            model.predict(frames[rows])
         print(time.perf_counter_ns() - started, flush=True)
     print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 
@@ -463,6 +493,8 @@ def report(result: dict[str, Any] | None) -> list[str]:
         row("loopback HTTP floor, 100-row body", found["floor_100"], None),
         row("InvokeEndpoint, 100 CSV rows", found["invoke_100"], found["predict_100"]),
         row("InvokeEndpoint, 1 row, through boto3 (signing, parsing)", found["invoke_1_boto3"], None),
+        row("in process: the endpoint's `Predictor.invoke`, 1 CSV row", found["layer_1"], found["predict_1"]),
+        row("in process: `Predictor.invoke`, 100 CSV rows", found["layer_100"], found["predict_100"]),
         "",
     ]
     for rows in (1, 100):
@@ -471,7 +503,9 @@ def report(result: dict[str, Any] | None) -> list[str]:
         lines.append(
             f"- {rows} row{'s' if rows > 1 else ''}: p50 {ours:.2f} ms against direct {predict:.2f} ms "
             f"+ 2 ms + floor {floor:.2f} ms = {allowed:.2f} ms; over direct + floor the layer adds "
-            f"{ours - predict - floor:.2f} ms (decode, encode, routing, the hand-off to a model thread)."
+            f"{ours - predict - floor:.2f} ms (decode, encode, routing, the hand-off to a model thread); "
+            "in process, without HTTP, decoding and encoding add "
+            f"{found[f'layer_{rows}']['p50_ms'] - predict:.2f} ms to the same predict."
         )
     transforms, batches = found["transforms"], found["direct_batch"]
     transform_runs = " + ".join(f"{t['server_s']:.2f}" for t in transforms)

@@ -22,7 +22,16 @@ def test_serving_benchmark_runs_and_compares_like_with_like() -> None:
     found = result["backend"]
 
     assert found["containers"] == 3  # Autopilot's HPO pipeline was served
-    for name in ("floor_1", "invoke_1", "predict_1", "floor_100", "invoke_100", "predict_100"):
+    for name in (
+        "floor_1",
+        "invoke_1",
+        "predict_1",
+        "layer_1",
+        "floor_100",
+        "invoke_100",
+        "predict_100",
+        "layer_100",
+    ):
         assert found[name]["n"] == SMALL["invocations"]
         assert 0 < found[name]["p50_ms"] <= found[name]["p99_ms"]
     # An invocation costs more than the floor and the model alone, and not wildly more.
