@@ -28,6 +28,16 @@ READ_CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a chunked upload larger than this waits on disk, not in memory
 _DIGITS = re.compile(r"[0-9]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# sagemaker-runtime's InvokeEndpoint is rest-json: read whole and bounded, refused in JSON, never S3 XML.
+_INVOCATIONS = re.compile(r"/endpoints/[^/]+/invocations")
+
+
+def json_protocol_call(environ: dict[str, Any]) -> bool:
+    """A SageMaker (``X-Amz-Target``) or sagemaker-runtime invocation call, as opposed to S3."""
+    if environ.get("HTTP_X_AMZ_TARGET"):
+        return True
+    path = str(environ.get("PATH_INFO", ""))
+    return environ.get("REQUEST_METHOD") == "POST" and bool(_INVOCATIONS.fullmatch(path))
 
 
 def content_length(environ: dict[str, Any]) -> int | None:
@@ -90,7 +100,7 @@ class RequestGuard:
         self.open_paths = frozenset(open_paths)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        json_protocol = bool(environ.get("HTTP_X_AMZ_TARGET"))
+        json_protocol = json_protocol_call(environ)
         try:
             self._admit(environ, json_protocol)
         except Refusal as refusal:

@@ -185,6 +185,15 @@ def test_runtime_errors_are_the_runtimes(sagemaker, runtime, hpo_endpoint):
     )
     assert huge["ResponseMetadata"]["HTTPStatusCode"] == 413
     assert huge["Error"]["Message"] == "HTTP content length exceeded 6291456 bytes."
+    # Over the server's request limit too: still the runtime's JSON protocol, never S3's XML.
+    bigger = error_of(
+        runtime.invoke_endpoint,
+        EndpointName=hpo_endpoint,
+        ContentType="text/csv",
+        Body=b"1" * (9 * 1024 * 1024),
+    )
+    assert bigger["ResponseMetadata"]["HTTPStatusCode"] == 413
+    assert bigger["Error"]["Code"] and "<" not in bigger["Error"]["Message"]
 
     # The server is still up and the endpoint still answers.
     ok = runtime.invoke_endpoint(

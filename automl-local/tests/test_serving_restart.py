@@ -149,5 +149,12 @@ def test_outputs_transform_jobs_and_endpoints_survive_a_restart(tmp_path):
                 EndpointName="restart-endpoint", ContentType="text/csv", Body=b"1" * (7 * 1024 * 1024)
             )
         assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+        # Over the server's own request limit on a signed backend: refused by the guard, in JSON.
+        with pytest.raises(ClientError) as err:
+            c["sagemaker-runtime"].invoke_endpoint(
+                EndpointName="restart-endpoint", ContentType="text/csv", Body=b"1" * (9 * 1024 * 1024)
+            )
+        assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+        assert err.value.response["Error"]["Code"] == "RequestEntityTooLargeException"
     finally:
         second.stop()
