@@ -49,6 +49,8 @@ def sdk(
     names = {
         "v1": f"sdk-v1-{run_id}",
         "v1_model": f"sdk-v1-model-{run_id}",
+        "v1_transform": f"sdk-v1-tf-{run_id}",
+        "v1_endpoint": f"sdk-v1-ep-{run_id}",
         "v2": f"sdk-v2-{run_id}",
         "v2_model": f"sdk-v2-model-{run_id}",
         "v2_wait": f"sdk-v2w-{run_id}",
@@ -133,6 +135,46 @@ def test_v1_create_model_from_the_best_candidate(sdk: ScriptResult) -> None:
     assert containers[1]["env"]["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
     assert containers[2]["env"]["SAGEMAKER_INFERENCE_INPUT"] == "predicted_label,probability"
     assert containers[2]["env"]["SAGEMAKER_INFERENCE_OUTPUT"] == "predicted_label,probability"
+
+
+def test_v1_transformer_predicts_every_row(sdk: ScriptResult) -> None:
+    """model.transformer(...).transform(csv without target, split_type="Line", wait=True): the job
+    completes and the ``.out`` object has one line per input row: predicted_label,probability."""
+    done = sdk.step("v1_transformer")
+    assert done["job"] == sdk.data["names"]["v1_transform"]
+    assert done["status"] == "Completed"
+    assert done["model"] == sdk.data["names"]["v1_model"]
+    assert any(key.endswith("rows.csv.out") for key in done["output_keys"]), done["output_keys"]
+    lines = done["lines"]
+    assert len(lines) == done["rows"] == 300
+    labels = [line.split(",")[0] for line in lines]
+    assert set(labels) <= {"0", "1"} and len(set(labels)) == 2
+    for line in lines:
+        assert 0.0 <= float(line.split(",")[1]) <= 1.0
+
+
+def test_v1_deploy_and_predictor_answer_every_row(sdk: ScriptResult) -> None:
+    """model.deploy(wait=True), then Predictor(CSVSerializer, CSVDeserializer).predict(rows): one
+    prediction [label, probability] per row through the emulator's runtime; delete_endpoint removes it."""
+    done = sdk.step("v1_predictor")
+    assert done["status"] == "InService"
+    predictions = done["predictions"]
+    assert len(predictions) == done["rows"] == 20
+    for label, probability in predictions:
+        assert label in ("0", "1")
+        assert 0.0 <= float(probability) <= 1.0
+    assert done["single"] == [predictions[0]]  # predict([row]): the workaround below
+    assert not done["endpoint_left"]
+
+
+def test_predictor_csv_serializer_splits_one_row_of_strings_is_an_sdk_bug(sdk: ScriptResult) -> None:
+    """Predictor.predict(row) with CSVSerializer, for a row whose values are strings (as read from a
+    CSV): the serializer treats every str as a row (it is iterable and subscriptable), so it sends one
+    value per line and the model rightly refuses the payload. A client bug; send [row] instead."""
+    done = sdk.step("v1_predictor")
+    assert done["single_payload"].count("\n") == 3  # 4 values, one per line
+    assert "ModelError" in done["single_error"]
+    assert "has 1 values; expected 4 (x1, x2, x3, color)" in done["single_error"]
 
 
 def test_v1_attach_rebuilds_the_automl_object(sdk: ScriptResult) -> None:
