@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from benchmarks import backend, imports, serving
+from benchmarks import backend, fanin, imports, serving
 from benchmarks.common import ROOT, bench_env, bench_server, child_env, run_json
 
 # The anchor stops at 500: each of its triggers builds a client (~0.15 s of CPU, ~1.8 MB), so
@@ -40,7 +40,7 @@ PACKAGES = (
 )
 
 
-def fanin(url: str, mode: str, n: int, cfg: dict[str, Any]) -> dict[str, Any]:
+def fanin_run(url: str, mode: str, n: int, cfg: dict[str, Any]) -> dict[str, Any]:
     args = ["benchmarks.fanin", "--url", url, "--mode", mode, "--n", str(n)]
     args += ["--interval", str(cfg["interval"]), "--rounds", str(cfg["rounds"])]
     return run_json(args, bench_env(url), timeout=1800)
@@ -56,7 +56,7 @@ def run(cfg: dict[str, Any], *, quick: bool) -> dict[str, Any]:
             modes = ["coalesced", "per-job"] + (["client-per-trigger"] if n in cfg["anchor"] else [])
             for mode in modes:
                 print(f"fan-in {mode} N={n} ...", flush=True)
-                results["fanin"].append(fanin(url, mode, n, cfg))
+                results["fanin"].append(fanin_run(url, mode, n, cfg))
         print("calls per job, candidate paging ...", flush=True)
         runtime, interval = (2.0, 0.5) if quick else (6.0, 0.5)
         results["calls"] = run_json(
@@ -121,62 +121,7 @@ def report(results: dict[str, Any], command: str) -> str:
         "",
         "Target: at most 1/5 (0.2) of the anchor.",
         "",
-        "## 2. Trigger fan-in",
-        "",
-        "N triggers in one asyncio loop (as the triggerer runs them) against a loopback SageMaker",
-        "(`benchmarks/server.py`, its own process). Compressed time: the poll interval below stands",
-        "for 60 s, and the watcher's safety margin is set to one interval. Once during the steady",
-        "rounds 150 jobs (or all, if fewer) change secondary status; then 50 jobs turn Completed at a",
-        "random point of a round, and latency is from that change to each trigger's event.",
-        "Modes: **coalesced** (our default), **per-job** (ours, `coalesce=False`: DescribeAutoMLJobV2",
-        "per job on one shared client), **client-per-trigger** (the anchor: the amazon provider's",
-        "trigger pattern, each trigger with its own hook, session and aiobotocore client).",
-        "",
-        "| mode | N | RSS/trigger (KB) | CPU s/round | requests/round | max round (s) "
-        "| latency median / max (s) | polls made |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    anchors = {r["n"]: r for r in results["fanin"] if r["mode"] == "client-per-trigger"}
-    for r in results["fanin"]:
-        made = r["describe_calls"] / (r["n"] * r["rounds"]) if r["mode"] != "coalesced" else None
-        lines.append(
-            f"| {r['mode']} | {r['n']} | {_f(r['rss_per_trigger_kb'], 1)} | {_f(r['cpu_s_per_round'], 3)} | "
-            f"{_f(r['requests_per_round'], 1)} | "
-            f"{_f(r['max_round_s'], 3) if r['mode'] == 'coalesced' else '-'} | "
-            f"{_f(r['latency_median_s'])} / {_f(r['latency_max_s'])} ({r['events_seen']}) | "
-            f"{'-' if made is None else f'{made:.0%}'} |"
-        )
-    lines += ["", "Ratios, coalesced against the anchor measured at the same N:", ""]
-    lines += [
-        "| N | memory per trigger (anchor / ours) | CPU per round (ours / anchor) "
-        "| requests per round (ours / anchor) |"
-    ]
-    lines += ["|---:|---:|---:|---:|"]
-    for r in results["fanin"]:
-        a = anchors.get(r["n"])
-        if r["mode"] != "coalesced" or a is None:
-            continue
-        lines.append(
-            f"| {r['n']} | {a['rss_per_trigger_kb'] / max(r['rss_per_trigger_kb'], 0.1):.0f}x | "
-            f"{r['cpu_s_per_round'] / a['cpu_s_per_round']:.3f} | "
-            f"{r['requests_per_round'] / a['requests_per_round']:.4f} |"
-        )
-    biggest = max((r for r in results["fanin"] if r["mode"] == "coalesced"), key=lambda r: r["n"])
-    lines += [
-        "",
-        "Calls per round, coalesced: every round checked against `1 + ceil(listed / 100) + terminal`: "
-        + ", ".join(
-            f"N={r['n']} {'all within' if r['rounds_within_bound'] else 'EXCEEDED'} "
-            f"(most summaries listed in a round: {r['max_changed_in_a_round']})"
-            for r in results["fanin"]
-            if r["mode"] == "coalesced"
-        )
-        + ".",
-        f"At N={biggest['n']} the slowest steady round took {_f(biggest['max_round_s'], 3)} s of a "
-        f"{biggest['interval']:.0f} s interval ({biggest['max_round_s'] / biggest['interval']:.1%}); "
-        f"registering all {biggest['n']} triggers (one DescribeAutoMLJobV2 each) took "
-        f"{_f(biggest['register_s'], 1)} s.",
-        "",
+        *fanin.report(results["fanin"]),
     ]
     calls = results["calls"]
     expected = math.ceil(calls["runtime"] / calls["interval"])
@@ -231,7 +176,6 @@ def targets(results: dict[str, Any]) -> list[str]:
         if (a := anchors.get(r["n"]))
     ]
     biggest = max(coalesced, key=lambda r: r["n"])
-    latency = max((r["latency_max_s"] or math.inf) / r["interval"] for r in coalesced)
     calls = results["calls"]
     expected = math.ceil(calls["runtime"] / calls["interval"])
 
@@ -255,9 +199,7 @@ def targets(results: dict[str, Any]) -> list[str]:
         f"{mark(held)} "
         f"(slowest round {biggest['max_round_s']:.3f} s, CPU {biggest['cpu_s_per_round']:.3f} s per "
         f"{biggest['interval']:.0f} s round).",
-        f"- Change noticed within one interval plus margin: {mark(latency <= 2.0)} "
-        f"(worst latency {latency:.2f} intervals; the margin equals one interval here, and the round "
-        "interval has +-10% jitter).",
+        *fanin.targets(results["fanin"]),
         f"- Calls per job ~ runtime / interval + a small constant ({expected} + c): wait in task "
         f"{sum(wait.values())}, sensor reschedule {sum(sensor.values())}, "
         f"deferrable {own} of its own plus {defer.get('ListAutoMLJobs', 0)} shared list calls. "
