@@ -45,7 +45,11 @@ def test_stop_goes_stopping_then_stopped_and_keeps_candidates(sagemaker, wait_fo
 
     sagemaker.stop_auto_ml_job(AutoMLJobName=name)
     right_after = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)
-    sagemaker.stop_auto_ml_job(AutoMLJobName=name)  # stopping twice is harmless
+    try:
+        sagemaker.stop_auto_ml_job(AutoMLJobName=name)  # stopping a Stopping job is harmless
+    except sagemaker.exceptions.ClientError as err:
+        # ... unless the candidate in training finished in between: then the job is Stopped, and says so.
+        assert "is in status 'Stopped'" in err.response["Error"]["Message"]
     job = wait_for_job(name)
 
     assert (right_after["AutoMLJobStatus"], right_after["AutoMLJobSecondaryStatus"]) in (
