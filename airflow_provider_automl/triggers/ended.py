@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.triggers.base import BaseEventTrigger, TriggerEvent
 
 from airflow_provider_automl.connection import AwsParams
-from airflow_provider_automl.requests.coerce import positive_seconds
+from airflow_provider_automl.requests.coerce import positive_seconds, strict_bool
 from airflow_provider_automl.triggers.events import EventStatus, job_event
 from airflow_provider_automl.triggers.filters import JobFilter
 from airflow_provider_automl.triggers.mark import AssetMarkStore, MarkStore, MemoryMarkStore, state_key
@@ -42,11 +42,16 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
     per job that ended and passes the name, creation-time and status filters (its event carries
     the full record). Throttling and network errors back off and lose nothing.
 
-    Each event's payload is ``{"status", "job_name", "message", "job"}`` as the job trigger's
-    (``status`` is ``"success"`` for Completed, ``"failed"``, ``"stopped"``), where ``job`` is the
-    XCom record of the job (:meth:`AutoMLJob.to_record`, with ``BestCandidate``): the triggered
-    DAG can register the best candidate at once (:func:`~airflow_provider_automl.triggers.events.ended_jobs`
-    reads them from ``triggering_asset_events``).
+    The jobs a round finds go out as one event, ``{"message", "jobs"}``, where each entry of
+    ``jobs`` is the job trigger's payload ``{"status", "job_name", "message", "job"}`` (``status``
+    is ``"success"`` for Completed, ``"failed"``, ``"stopped"``) and ``job`` is the XCom record of
+    the job (:meth:`AutoMLJob.to_record`, with ``BestCandidate``): the triggered DAG can register
+    the best candidate at once (:func:`~airflow_provider_automl.triggers.events.ended_jobs` reads
+    the records from ``triggering_asset_events``). One event per round rather than per job because
+    Airflow (3.3.2 at least) can leave an asset event that is stored while the scheduler creates a
+    run for the previous one without a run until a later event comes (the queue row is dropped);
+    jobs that end together would hit that every time. ``one_event_per_job=True`` sends one event
+    per job, with that payload, for Airflow versions without the race.
 
     Across triggerer restarts (Airflow >= 3.3) no job is lost and none already reported is reported
     again: the high-water mark lives in the watched asset's state store, written after Airflow
@@ -62,6 +67,7 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         ``TimeSeriesForecasting``, ...); None for any.
     :param poll_interval: Seconds between rounds (the watcher polls at the smallest interval of
         its triggers).
+    :param one_event_per_job: One asset event per job instead of one per round (see above).
     :param aws_conn_id: The Airflow AWS connection.
     :param region_name: AWS region; None uses the connection's.
     :param verify: SSL certificate verification (bool or CA bundle path).
@@ -80,6 +86,7 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         statuses: list[str] | str | None = None,
         problem_types: list[str] | str | None = None,
         poll_interval: float = 60,
+        one_event_per_job: bool = False,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
         verify: bool | str | None = None,
@@ -95,6 +102,7 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
             problem_types=problem_types,
         )
         self.poll_interval = positive_seconds("poll_interval", poll_interval)
+        self.one_event_per_job = strict_bool("one_event_per_job", one_event_per_job)
         self.aws = AwsParams.checked(
             aws_conn_id=aws_conn_id, region_name=region_name, verify=verify, botocore_config=botocore_config
         )
@@ -102,7 +110,12 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
             f"{type(self).__module__}.{type(self).__qualname__}",
-            {**self.filter.to_kwargs(), "poll_interval": self.poll_interval, **self.aws.to_kwargs()},
+            {
+                **self.filter.to_kwargs(),
+                "poll_interval": self.poll_interval,
+                "one_event_per_job": self.one_event_per_job,
+                **self.aws.to_kwargs(),
+            },
         )
 
     @property
@@ -140,9 +153,9 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         return EndedJobsProducer(trigger, store)
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
-        # Each raw event is a job record that ended and matched: the producer did the filtering.
-        async for record in shared_stream:
-            yield self.event_for(record)
+        # Each raw event is the records of one event's jobs: the producer did the filtering.
+        async for records in shared_stream:
+            yield self.event_for(records)
 
     async def cleanup(self) -> None:
         key = (STREAM_PREFIX, self.state_key)
@@ -164,18 +177,32 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         await watch.open()
         try:
             while True:
-                job, key = await watch.next()
-                yield self.event_for(job.to_record())
-                # No stored-event signal on this path: the event is in the triggerer's hands now.
-                watch.confirmed(key)
+                for records, keys in self.group(await watch.next()):
+                    yield self.event_for(records)
+                    # No stored-event signal on this path: the event is in the triggerer's hands now.
+                    for key in keys:
+                        watch.confirmed(key)
                 await watch.save()
         finally:
             watch.close()
 
     # -- events -----------------------------------------------------------------------------------
 
-    def event_for(self, record: dict[str, Any]) -> TriggerEvent:
-        """The asset event payload for a job record: the job trigger's payload shape."""
+    def group(self, jobs: list[tuple[AutoMLJob, str]]) -> list[tuple[list[dict[str, Any]], list[str]]]:
+        """The events for a round's jobs: (job records, job keys) each; one, or one per job."""
+        if self.one_event_per_job:
+            return [([job.to_record()], [key]) for job, key in jobs]
+        return [([job.to_record() for job, _ in jobs], [key for _, key in jobs])]
+
+    def event_for(self, records: list[dict[str, Any]]) -> TriggerEvent:
+        """The asset event payload for job records: the job trigger's payload per job."""
+        payloads = [self._payload(record) for record in records]
+        if self.one_event_per_job and len(payloads) == 1:
+            return TriggerEvent(payloads[0])
+        names = ", ".join(f"{p['job_name']} ({p['job']['AutoMLJobStatus']})" for p in payloads)
+        return TriggerEvent({"message": f"{len(payloads)} AutoML job(s) ended: {names}", "jobs": payloads})
+
+    def _payload(self, record: dict[str, Any]) -> dict[str, Any]:
         from airflow_provider_automl.jobs import AutoMLJob, AutoMLJobStatus
 
         job = AutoMLJob.from_record(record)
@@ -185,7 +212,7 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         }.get(job.status, EventStatus.FAILED)
         message = job.summary() if job.is_success else job.failure_message()
         self.log.info("Reporting: %s", message)
-        return TriggerEvent(job_event(status, job.name, message, job))
+        return job_event(status, job.name, message, job)
 
 
 class EndedJobsWatch:
@@ -234,8 +261,9 @@ class EndedJobsWatch:
         except PermissionError as exc:
             raise AutoMLError(f"{exc}: the AutoML event trigger needs ListAutoMLJobs.") from exc
 
-    async def next(self) -> tuple[AutoMLJob, str]:
-        """The next job that ended and matched, and its key; the mark is saved while none comes."""
+    async def next(self) -> list[tuple[AutoMLJob, str]]:
+        """The jobs of the next round that found some (ended and matched), with their keys; the
+        mark is saved while none come."""
         assert self.tracker is not None
         while True:
             getter = asyncio.ensure_future(self._sub.take())
@@ -247,10 +275,11 @@ class EndedJobsWatch:
                 if not getter.done():
                     getter.cancel()
             if getter.done() and not getter.cancelled():
-                job, key, end = getter.result()
-                self.tracker.handed_out(key, end)
-                self._sub.release(key)  # after handed_out: always held back by one of the two
-                return job, key
+                batch = getter.result()
+                for _, key, end in batch:
+                    self.tracker.handed_out(key, end)
+                    self._sub.release(key)  # after handed_out: always held back by one of the two
+                return [(job, key) for job, key, _ in batch]
             if _now() - self._saved_at >= SAVE_EVERY:
                 await self.save()
 

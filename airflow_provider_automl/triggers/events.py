@@ -72,13 +72,19 @@ def ended_jobs(asset_events: Iterable[Any]) -> list[dict[str, Any]]:
 
     ``asset_events`` is ``triggering_asset_events[asset]`` (objects with ``extra``) or their
     ``extra`` dicts. One record per job, in event order; events from other sources are skipped.
-    Airflow may start one DAG run for several events that arrived together, so a run handles a list.
+    An event carries the jobs one round found (or one job), and Airflow may start one DAG run for
+    several events that arrived together: a run handles a list.
     """
     records: dict[str, dict[str, Any]] = {}
     for event in asset_events:
         extra = event if isinstance(event, Mapping) else getattr(event, "extra", None)
         payload = extra.get("payload") if isinstance(extra, Mapping) else None
-        job = payload.get("job") if isinstance(payload, Mapping) else None
-        if isinstance(job, Mapping) and "AutoMLJobName" in job:
-            records.setdefault(str(job["AutoMLJobName"]).lower(), dict(job))
+        if not isinstance(payload, Mapping):
+            continue
+        jobs = payload.get("jobs")
+        entries: list[Any] = jobs if isinstance(jobs, list) else [payload]
+        for entry in entries:
+            job = entry.get("job") if isinstance(entry, Mapping) else None
+            if isinstance(job, Mapping) and "AutoMLJobName" in job:
+                records.setdefault(str(job["AutoMLJobName"]).lower(), dict(job))
     return list(records.values())

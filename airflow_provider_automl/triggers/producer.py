@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class EndedJobsProducer(SharedStreamProducer):
-    """Yields ``(job record, job key)`` for each job that ends and matches; advances the mark."""
+    """Yields ``(job records, job keys)`` per event the trigger sends; advances the mark."""
 
     def __init__(self, trigger: SageMakerAutoMLJobEndedTrigger, store: MarkStore) -> None:
         self.trigger = trigger
@@ -32,8 +32,8 @@ class EndedJobsProducer(SharedStreamProducer):
         await self.watch.open()
         try:
             while True:
-                job, key = await self.watch.next()
-                yield job.to_record(), key
+                for records, keys in self.trigger.group(await self.watch.next()):
+                    yield records, keys
         finally:
             self.watch.close()
 
@@ -41,12 +41,13 @@ class EndedJobsProducer(SharedStreamProducer):
         unclean = 0
         for item in batch:
             if item.outcome.is_clean:
-                self.watch.confirmed(item.broker_payload)
+                for key in item.broker_payload:
+                    self.watch.confirmed(key)
             else:
-                unclean += 1  # not stored: stays unconfirmed, so the mark stays before it
+                unclean += 1  # not stored: stays unconfirmed, so the mark stays before its jobs
         if unclean:
             self.trigger.log.warning(
-                "%d AutoML job event(s) were not confirmed stored; they are reported again after a restart.",
+                "%d AutoML job event(s) not confirmed stored: their jobs are reported again after a restart.",
                 unclean,
             )
         await self.watch.save()

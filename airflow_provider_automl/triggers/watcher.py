@@ -116,17 +116,18 @@ class Subscription(_Inbox):
 
 
 class FilterSubscription(_Inbox):
-    """A registration for every job that ends and matches: gets one full record per such job.
+    """A registration for every job that ends and matches: gets each such job's full record once.
 
     ``matches`` looks at a ListAutoMLJobs summary (name, creation time, status), ``accepts`` at
     the describe of a job that ended (what a summary does not carry, e.g. the problem type).
     ``floor`` only rises: every job that ended before it has been seen in a round (handed over,
     or did not match). ``seen`` holds the jobs at or after it already handed over or refused;
     ``pending`` the ones still to describe (a describe failed, or lagged behind the list), and
-    ``queued`` the ones handed over but not yet taken by the consumer (:meth:`take`).
+    ``queued`` the ones handed over but not yet taken by the consumer (:meth:`take`). The jobs a
+    round finds are handed over together, as one batch, when the round ends (:meth:`flush`).
     """
 
-    __slots__ = ("accepts", "floor", "matches", "pending", "queued", "seen")
+    __slots__ = ("_batch", "accepts", "floor", "matches", "pending", "queued", "seen")
 
     def __init__(
         self,
@@ -145,6 +146,7 @@ class FilterSubscription(_Inbox):
         self.seen: dict[str, float] = {key.lower(): end for key, end in seen.items()}
         self.pending: dict[str, tuple[str, float]] = {}  # key -> (job name, end epoch seconds)
         self.queued: dict[str, float] = {}  # key -> end epoch seconds
+        self._batch: list[AutoMLJob] = []  # accepted in the current round, handed over at its end
 
     def consider(self, summary: Mapping[str, Any]) -> bool:
         """Queue a describe for a summary of a job that ended and matches; True when queued."""
@@ -167,20 +169,26 @@ class FilterSubscription(_Inbox):
         _, end = self.pending.pop(key)
         self.seen[key] = end
         if self.accepts(job):
-            self.watcher.stats.wakeups += 1
             self.queued[key] = end
-            self.deliver(job)
+            self._batch.append(job)
 
-    async def take(self) -> tuple[AutoMLJob, str, float]:
-        """The next job handed over, with its key and end time (epoch s); raises a delivered error.
+    def flush(self) -> None:
+        """Hand over the jobs accepted since the last flush, as one batch (the watcher calls it
+        when a round, or a batch of first describes, is done)."""
+        if self._batch:
+            self.watcher.stats.wakeups += 1
+            batch, self._batch = self._batch, []
+            self.deliver(batch)
 
-        The job stays in ``queued`` (holding :meth:`oldest_open` back) until :meth:`release`.
+    async def take(self) -> list[tuple[AutoMLJob, str, float]]:
+        """The next batch: each job with its key and end time (epoch s); raises a delivered error.
+
+        The jobs stay in ``queued`` (holding :meth:`oldest_open` back) until :meth:`release`.
         """
         observation = await self.get()
         if isinstance(observation, BaseException):
             raise observation
-        key = observation.name.lower()
-        return observation, key, self.queued[key]
+        return [(job, job.name.lower(), self.queued[job.name.lower()]) for job in observation]
 
     def release(self, key: str) -> None:
         """The consumer holds the job taken now (and its own mark keeps it)."""
@@ -340,6 +348,7 @@ class AutoMLJobWatcher:
                     await asyncio.sleep(0)
                     batch, self._new = self._new, []
                     await self._describe(batch)
+                    self._flush_filters()
                     continue
                 if _now() >= self._next_round:
                     await self.run_round()
@@ -402,6 +411,7 @@ class AutoMLJobWatcher:
         except Exception as exc:
             if is_access_denied(exc) or (is_client_error(exc) and not is_transient_error(exc)):
                 await asyncio.gather(*describing)
+                self._flush_filters()
                 self._fall_back(exc)
                 return
             if not is_transient_error(exc):
@@ -435,6 +445,7 @@ class AutoMLJobWatcher:
                 self._next_round = _now()  # a filter joined during the round: catch it up now
         # Terminal summaries already read are described even when a later page failed.
         await asyncio.gather(*describing)
+        self._flush_filters()
         self.stats.rounds += 1
         self.stats.last_round_changed = changed
         self.stats.last_round_terminal = self.stats.describe_calls - described_before
@@ -527,6 +538,10 @@ class AutoMLJobWatcher:
             if job.is_terminal:
                 self._drop(sub)  # its trigger fires and unregisters; stop watching for it now
 
+    def _flush_filters(self) -> None:
+        for watch in list(self._filters):
+            watch.flush()
+
     def _filters_resolve(self, key: str, job: AutoMLJob) -> None:
         for watch in list(self._filters):
             if key in watch.pending:
@@ -568,6 +583,7 @@ class AutoMLJobWatcher:
             watch.deliver(error)
 
     def _fail_all(self, exc: BaseException) -> None:
+        self._flush_filters()
         for subs in list(self._subs.values()):
             for sub in list(subs):
                 self._drop(sub)

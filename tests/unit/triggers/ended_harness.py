@@ -44,10 +44,18 @@ class FakeAccessors:
 
 @dataclass
 class Fired:
+    """One job reported by an event (an event may carry several)."""
+
     name: str
     status: str
     at: float
-    payload: dict[str, Any]
+    payload: dict[str, Any]  # the job's entry: {"status", "job_name", "message", "job"}
+    event: int = 0  # which event carried it (per trigger run)
+
+
+def fired_of(payload: dict[str, Any], at: float, event: int) -> list[Fired]:
+    entries = payload.get("jobs", [payload])
+    return [Fired(e["job_name"], e["status"], at, e, event) for e in entries]
 
 
 @dataclass
@@ -61,7 +69,8 @@ class Triggerer:
 
     clock: VirtualClock
     stored: list[Fired] = field(default_factory=list)
-    in_flight: list[tuple[int | None, Fired]] = field(default_factory=list)
+    in_flight: list[tuple[int | None, list[Fired]]] = field(default_factory=list)
+    events: int = 0
     auto_store: bool = True  # store every second, as the triggerer's sync loop does
 
     def __post_init__(self) -> None:
@@ -82,10 +91,8 @@ class Triggerer:
         try:
             async for event in trigger.filter_shared_stream(stream):
                 seq = self.manager.bind_pending_event(trigger_id=trigger_id, key=key)
-                payload = event.payload
-                self.in_flight.append(
-                    (seq, Fired(payload["job_name"], payload["status"], self.clock.now, payload))
-                )
+                self.events += 1
+                self.in_flight.append((seq, fired_of(event.payload, self.clock.now, self.events)))
         finally:
             await self.manager.unsubscribe(trigger_id, key)
             await trigger.cleanup()
@@ -97,7 +104,8 @@ class Triggerer:
 
     def store(self) -> None:
         seqs = [seq for seq, _ in self.in_flight if seq is not None]
-        self.stored.extend(fired for _, fired in self.in_flight)
+        for _, fired in self.in_flight:
+            self.stored.extend(fired)
         self.in_flight.clear()
         self.manager.confirm_persisted(seqs)
 
@@ -107,6 +115,9 @@ class Triggerer:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        for task in self._tasks:
+            if not task.cancelled() and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
         self._tasks.clear()
         await self.manager.stop_all()
 
@@ -121,13 +132,15 @@ def new_process() -> None:
 async def collect_run(
     clock: VirtualClock, trigger: SageMakerAutoMLJobEndedTrigger, until: float
 ) -> list[Fired]:
-    """Events of the standalone ``run()`` until virtual time ``until``."""
+    """Jobs reported by the standalone ``run()`` until virtual time ``until``."""
     fired: list[Fired] = []
+    count = 0
 
     async def consume() -> None:
+        nonlocal count
         async for event in trigger.run():
-            payload = event.payload
-            fired.append(Fired(payload["job_name"], payload["status"], clock.now, payload))
+            count += 1
+            fired.extend(fired_of(event.payload, clock.now, count))
 
     task = asyncio.ensure_future(consume())
     await clock.sleep(until - clock.now)

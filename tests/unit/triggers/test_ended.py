@@ -354,7 +354,7 @@ async def test_events_lost_with_the_triggerer_are_sent_again(
         trigger.asset_state_store = store
         first.start(trigger)
         await clock.sleep(1.5 * POLL)
-        assert names([f for _, f in first.in_flight]) == ["churn-1"]
+        assert names([f for _, fired in first.in_flight for f in fired]) == ["churn-1"]
         await first.kill()  # before the supervisor stored it: the event is gone
         new_process()
         second = Triggerer(clock)
@@ -417,7 +417,7 @@ async def test_the_one_window_a_restart_repeats_an_event(
         trigger.asset_state_store = store
         first.start(trigger)
         await clock.sleep(1.5 * POLL)
-        first.stored.extend(f for _, f in first.in_flight)  # stored, but the confirmation never came
+        first.stored.extend(f for _, fired in first.in_flight for f in fired)  # stored, never confirmed
         await first.kill()
         new_process()
         second = Triggerer(clock, stored=list(first.stored))
@@ -486,3 +486,28 @@ def test_without_a_state_store_the_triggerer_runs_it_standalone() -> None:
     assert trigger.shared_stream_key() is None  # Airflow < 3.3, or not watched: run()
     trigger.asset_state_store = FakeAccessor()
     assert trigger.shared_stream_key() == ("sagemaker-automl-ended", trigger.state_key)
+
+
+@pytest.mark.parametrize("per_job", [False, True])
+async def test_jobs_a_round_finds_share_one_event_unless_asked_otherwise(
+    clock: VirtualClock, fakes: dict[tuple[Any, ...], FakeSageMaker], per_job: bool
+) -> None:
+    fake = fake_for(fakes, clock)
+    for name in ("churn-1", "churn-2", "churn-3"):
+        fake.job(name)
+    fake.change("churn-1", "Completed", "Completed", at=START + 0.3 * POLL)
+    fake.change("churn-2", "Failed", "Failed", at=START + 0.6 * POLL)
+    fake.change("churn-3", "Completed", "Completed", at=START + 1.5 * POLL)
+
+    trigger = ended(name_prefix="churn-", statuses=["Completed", "Failed"], one_event_per_job=per_job)
+    fired = await clock.run(collect_run(clock, trigger, until=START + 3 * POLL))
+
+    assert sorted((f.name, f.status, f.at) for f in fired) == [
+        ("churn-1", "success", START + POLL),
+        ("churn-2", "failed", START + POLL),
+        ("churn-3", "success", START + 2 * POLL),
+    ]
+    events = [f.event for f in sorted(fired, key=lambda f: f.name)]
+    # Airflow can strand an event stored while it creates a run for the one before: jobs that end
+    # together go out together by default.
+    assert events == ([1, 2, 3] if per_job else [1, 1, 2])

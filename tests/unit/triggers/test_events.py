@@ -68,3 +68,14 @@ def test_ended_jobs_reads_the_records_of_triggering_asset_events() -> None:
     events = [event("a"), event("b"), event("A"), SimpleNamespace(extra={"from_rest_api": True})]
     assert [r["AutoMLJobName"] for r in ended_jobs(events)] == ["a", "b"]
     assert ended_jobs([{"payload": {"job": {"AutoMLJobName": "c"}}}]) == [{"AutoMLJobName": "c"}]
+
+
+def test_ended_jobs_reads_events_carrying_a_round_of_jobs() -> None:
+    from airflow_provider_automl.triggers.events import ended_jobs
+
+    def entry(name: str) -> dict[str, Any]:
+        return {"status": "success", "job_name": name, "job": {"AutoMLJobName": name}}
+
+    extra = {"from_trigger": True, "payload": {"message": "2 ended", "jobs": [entry("a"), entry("b")]}}
+    later = {"payload": {"message": "1 ended", "jobs": [entry("b"), entry("c")]}}
+    assert [r["AutoMLJobName"] for r in ended_jobs([extra, later])] == ["a", "b", "c"]
