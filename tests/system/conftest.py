@@ -16,7 +16,7 @@ from types import FrameType
 
 import pytest
 
-from tests.system.deployment import AirflowDeployment, tree_cpu_seconds
+from tests.system.deployment import DAG_ID, AirflowDeployment, tree_cpu_seconds
 from tests.system.metadata import Metadata
 from tests.system.postgres import PostgresCluster, find_bin_dir
 from tests.system.slow_backend import SlowBackendProcess
@@ -77,6 +77,7 @@ class System:
     backend_pid: int
     postgres_pid: int
     deadline: float
+    backend_url: str = ""
 
     def cpu_seconds(self) -> dict[str, float]:
         """CPU used so far by Airflow (live components plus reaped ones), the backend and PostgreSQL."""
@@ -109,8 +110,8 @@ def _sagemaker_client(url: str) -> object:
     )
 
 
-@pytest.fixture(scope="module")
-def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+def check_prerequisites() -> Path:
+    """The PostgreSQL binaries' directory; skip the module when something the test needs is missing."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         pytest.skip(
@@ -121,15 +122,29 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
     pytest.importorskip("asyncpg", reason="Airflow's async engine needs asyncpg (the [test] extra)")
     pytest.importorskip("sklearn", reason="the local backend needs the [local] extra")
     pytest.importorskip("psutil", reason="teardown finds component children with psutil (the [test] extra)")
-    work_dir = tmp_path_factory.mktemp("system")
-    deadline = time.monotonic() + TOTAL_BUDGET
+    return bin_dir
+
+
+@contextlib.contextmanager
+def start_system(
+    work_dir: Path,
+    *,
+    dag_id: str = DAG_ID,
+    extra_env: dict[str, str],
+    total_budget: int = TOTAL_BUDGET,
+    backend_env: dict[str, str] | None = None,
+) -> Iterator[System]:
+    """PostgreSQL, the slow backend, api-server, scheduler and dag-processor with ``dag_id``'s
+    example parsed; every process stopped on the way out, even when the test fails."""
+    bin_dir = check_prerequisites()
+    deadline = time.monotonic() + total_budget
     with ExitStack() as stack:
         with time_bound(SETUP_BUDGET, "starting PostgreSQL, the backend and Airflow", deadline=deadline):
             postgres = PostgresCluster(bin_dir=bin_dir)
             stack.callback(postgres.stop)
             postgres.start()
             backend = SlowBackendProcess(
-                work_dir / "backend", hold_seconds=JOB_HOLD_SECONDS, extra_args=BACKEND_ARGS
+                work_dir / "backend", hold_seconds=JOB_HOLD_SECONDS, extra_args=BACKEND_ARGS, env=backend_env
             )
             stack.callback(backend.stop)
             backend.start()
@@ -140,14 +155,15 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
                 database_url=postgres.url,
                 backend_url=backend.url,
                 parallelism=PARALLELISM,
-                extra_env=EXAMPLE_ENV,
+                extra_env=extra_env,
+                dag_id=dag_id,
             )
             stack.callback(airflow.stop_all)
             airflow.migrate()
             airflow.start_api_server()
             airflow.start("scheduler", "scheduler", "--skip-serve-logs")
             airflow.start("dag-processor", "dag-processor")
-            metadata = Metadata(postgres.dsn)
+            metadata = Metadata(postgres.dsn, dag_id=dag_id)
             while not metadata.dag_parsed():
                 dead = [c.name for c in airflow.components if not c.alive()]
                 assert not dead, f"{dead} exited during startup:\n{airflow.tails()}"
@@ -160,4 +176,12 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
             backend.process.pid,
             postgres.pid,
             deadline,
+            backend.url,
         )
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    check_prerequisites()
+    with start_system(tmp_path_factory.mktemp("system"), extra_env=EXAMPLE_ENV) as running:
+        yield running

@@ -25,7 +25,6 @@ from airflow_provider_automl.dagtest import backend_connection
 from automl_local.process import free_port
 
 DAG_ID = "example_automl_tabular"
-EXAMPLE = Path(__file__).resolve().parents[2] / "example_dags" / f"{DAG_ID}.py"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -87,15 +86,18 @@ class AirflowDeployment:
         backend_url: str,
         parallelism: int,
         extra_env: Mapping[str, str] | None = None,
+        dag_id: str = DAG_ID,
     ) -> None:
         self.work_dir = work_dir
+        self.dag_id = dag_id
         self.home = work_dir / "airflow-home"
         self.dags_folder = work_dir / "dags"
         self.logs = work_dir / "logs"
         for directory in (self.home, self.dags_folder, self.logs):
             directory.mkdir(parents=True, exist_ok=True)
-        # Only the tabular example: the DAG processor has one file to parse.
-        (self.dags_folder / EXAMPLE.name).symlink_to(EXAMPLE)
+        # Only the scenario's example: the DAG processor has one file to parse.
+        example = REPO_ROOT / "example_dags" / f"{dag_id}.py"
+        (self.dags_folder / example.name).symlink_to(example)
         self.api_port = free_port()
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.components: list[Component] = []
@@ -243,6 +245,10 @@ class AirflowDeployment:
 
     # -- REST API ----------------------------------------------------------------------------
 
+    def request(self, method: str, path: str, body: Any = None) -> Any:
+        """A REST API call (``/api/v2/...``) as an admin; the decoded JSON answer."""
+        return self._request(method, path, body)
+
     def _request(self, method: str, path: str, body: Any = None) -> Any:
         if self._token is None:
             with urllib.request.urlopen(f"{self.api_url}/auth/token", timeout=30) as reply:
@@ -257,7 +263,9 @@ class AirflowDeployment:
             return json.load(reply)
 
     def trigger(self, run_id: str) -> None:
-        self._request("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {"dag_run_id": run_id, "logical_date": None})
+        self._request(
+            "POST", f"/api/v2/dags/{self.dag_id}/dagRuns", {"dag_run_id": run_id, "logical_date": None}
+        )
 
     def cpu_seconds(self) -> float:
         """CPU used so far by the live components (the killed ones count in the test process's children)."""

@@ -10,8 +10,13 @@ from tests.system.deployment import DAG_ID
 
 
 class Metadata:
-    def __init__(self, dsn: str) -> None:
+    def __init__(self, dsn: str, dag_id: str = DAG_ID) -> None:
         self.dsn = dsn
+        self.dag_id = dag_id
+
+    def rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Any read-only query (``%s`` placeholders)."""
+        return self._rows(sql, *params)
 
     def _rows(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
         import psycopg2
@@ -28,14 +33,16 @@ class Metadata:
         import psycopg2
 
         try:
-            rows = self._rows("SELECT count(*) FROM serialized_dag WHERE dag_id = %s", DAG_ID)
+            rows = self._rows("SELECT count(*) FROM serialized_dag WHERE dag_id = %s", self.dag_id)
         except psycopg2.Error:  # tables may not exist yet while components start
             return False
         return bool(rows[0][0])
 
     def run_states(self, prefix: str) -> dict[str, str]:
         rows = self._rows(
-            "SELECT run_id, state FROM dag_run WHERE dag_id = %s AND run_id LIKE %s", DAG_ID, f"{prefix}%"
+            "SELECT run_id, state FROM dag_run WHERE dag_id = %s AND run_id LIKE %s",
+            self.dag_id,
+            f"{prefix}%",
         )
         return {run_id: state for run_id, state in rows}
 
@@ -43,7 +50,7 @@ class Metadata:
         rows = self._rows(
             "SELECT task_id, state, count(*) FROM task_instance WHERE dag_id = %s AND run_id LIKE %s "
             "GROUP BY task_id, state",
-            DAG_ID,
+            self.dag_id,
             f"{prefix}%",
         )
         return Counter({(task_id, state): count for task_id, state, count in rows})
@@ -52,7 +59,7 @@ class Metadata:
         """(run_id, task_id) of task instances that ran more than one try."""
         rows = self._rows(
             "SELECT run_id, task_id FROM task_instance WHERE dag_id = %s AND run_id LIKE %s AND try_number > 1",
-            DAG_ID,
+            self.dag_id,
             f"{prefix}%",
         )
         return {(run_id, task_id) for run_id, task_id in rows}
@@ -61,7 +68,7 @@ class Metadata:
         """(run_id, task_id) the scheduler failed for a stale executor event ("state mismatch")."""
         rows = self._rows(
             "SELECT run_id, task_id FROM log WHERE event = 'state mismatch' AND dag_id = %s AND run_id LIKE %s",
-            DAG_ID,
+            self.dag_id,
             f"{prefix}%",
         )
         return {(run_id, task_id) for run_id, task_id in rows}
@@ -83,7 +90,7 @@ class Metadata:
     def xcoms(self, prefix: str, task_id: str, key: str = "return_value") -> dict[str, Any]:
         rows = self._rows(
             "SELECT run_id, value FROM xcom WHERE dag_id = %s AND run_id LIKE %s AND task_id = %s AND key = %s",
-            DAG_ID,
+            self.dag_id,
             f"{prefix}%",
             task_id,
             key,

@@ -21,6 +21,7 @@ from typing import Any
 from automl_local.process import READY, LocalBackendProcess, free_port
 
 TRAINING_STATUSES = ("TrainingModels", "ModelTuning")
+CALL_LOG = "AUTOML_SLOW_BACKEND_CALL_LOG"  # set: log every SageMaker call to this file
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -37,15 +38,44 @@ def main() -> int:
             self.shutdown_event.wait(hold)  # sleeps, without CPU; ends early when the server stops
 
     jobs.JobRunner._secondary = hold_in_training  # type: ignore[method-assign]
+    if path := os.environ.get(CALL_LOG):
+        _log_calls(Path(path))
     return cli.main(sys.argv[2:])
+
+
+def _log_calls(path: Path) -> None:
+    """Append ``<epoch> <action> <client>`` per SageMaker call: ``aio`` for aiobotocore (the
+    triggerer), ``sync`` for boto3 (tasks, the test). How the test counts the watcher's calls."""
+    from automl_local import server
+
+    original = server.LocalBackendApp._sagemaker
+    lock = threading.Lock()
+
+    def logged(
+        self: server.LocalBackendApp, action: str, environ: dict[str, Any], start_response: Any
+    ) -> Any:
+        client = "aio" if "aiobotocore" in environ.get("HTTP_USER_AGENT", "") else "sync"
+        with lock, path.open("a") as out:
+            out.write(f"{time.time():.3f} {action} {client}\n")
+        return original(self, action, environ, start_response)
+
+    server.LocalBackendApp._sagemaker = logged  # type: ignore[method-assign]
 
 
 class SlowBackendProcess(LocalBackendProcess):
     """LocalBackendProcess running this module instead of ``automl_local``."""
 
-    def __init__(self, data_dir: Path, *, hold_seconds: float, extra_args: list[str]) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        hold_seconds: float,
+        extra_args: list[str],
+        env: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(data_dir, extra_args=extra_args)
         self.hold_seconds = hold_seconds
+        self.env = dict(env or {})
 
     def start(self) -> SlowBackendProcess:
         command = [
@@ -62,7 +92,7 @@ class SlowBackendProcess(LocalBackendProcess):
             str(self.data_dir),
             *self.extra_args,
         ]
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=REPO_ROOT
