@@ -149,8 +149,10 @@ class SageMakerAutoMLJobEndedTrigger(BaseEventTrigger):
         trigger = cls(**kwargs)
         instance = cls._instances.get((STREAM_PREFIX, trigger.state_key))
         accessors = getattr(instance, "asset_state_store", None)
-        store = AssetMarkStore(accessors, trigger.state_key) if accessors is not None else MemoryMarkStore()
-        return EndedJobsProducer(trigger, store)
+        if accessors is None:  # not registered by shared_stream_key(): should not happen
+            trigger.log.warning("No asset state store for %s: its mark lives in memory.", trigger.describe())
+            return EndedJobsProducer(trigger, MemoryMarkStore())
+        return EndedJobsProducer(trigger, AssetMarkStore(accessors, trigger.state_key))
 
     async def filter_shared_stream(self, shared_stream: AsyncIterator[Any]) -> AsyncIterator[TriggerEvent]:
         # Each raw event is the records of one event's jobs: the producer did the filtering.

@@ -511,3 +511,22 @@ async def test_jobs_a_round_finds_share_one_event_unless_asked_otherwise(
     # Airflow can strand an event stored while it creates a run for the one before: jobs that end
     # together go out together by default.
     assert events == ([1, 2, 3] if per_job else [1, 1, 2])
+
+
+@needs_ack_mode
+async def test_the_producer_keeps_the_mark_in_the_registered_triggers_state_store() -> None:
+    from airflow_provider_automl.triggers.mark import AssetMarkStore, MemoryMarkStore
+
+    trigger = ended(name_prefix="producer-")  # a key no other test registers
+    _, kwargs = trigger.serialize()
+    assert isinstance(
+        SageMakerAutoMLJobEndedTrigger.create_shared_stream_producer(kwargs).watch.store, MemoryMarkStore
+    )
+    trigger.asset_state_store = FakeAccessor()
+    trigger.shared_stream_key()  # what the triggerer calls first
+    producer = SageMakerAutoMLJobEndedTrigger.create_shared_stream_producer(kwargs)
+    assert isinstance(producer.watch.store, AssetMarkStore)
+    await trigger.cleanup()
+    assert isinstance(
+        SageMakerAutoMLJobEndedTrigger.create_shared_stream_producer(kwargs).watch.store, MemoryMarkStore
+    )
