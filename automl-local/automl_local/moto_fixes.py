@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from automl_local.errors import ApiError, error_from
 from automl_local.shapes import matches, output_shape
 
 _DROP = object()  # marker: this optional value is invalid, leave the member out
@@ -123,4 +124,36 @@ _PATCHES: dict[str, Callable[[dict[str, Any]], None]] = {
 }
 
 
-__all__ = ["fix_moto_output"]
+def call_moto_json(app: Any, environ: dict[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    """Run moto's WSGI ``app`` on ``environ``: its HTTP status and JSON object answer (None if not JSON)."""
+    import json
+
+    captured: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        captured["status"] = status
+        return lambda data: None
+
+    chunks = app(environ, start_response)
+    try:
+        data = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    code = int(str(captured.get("status", "500")).split(" ", 1)[0])
+    try:
+        payload = json.loads(data or b"{}")
+    except ValueError:
+        payload = None
+    return code, payload if isinstance(payload, dict) else None
+
+
+def moto_error(action: str, code: int, payload: dict[str, Any]) -> ApiError:
+    """moto's JSON error answer to ``action`` as our ApiError (its code, message and 400/500 status)."""
+    kind = str(payload.get("__type") or payload.get("code") or "InternalFailure").rsplit("#", 1)[-1]
+    message = str(payload.get("message") or payload.get("Message") or f"{action} failed.")
+    return error_from(kind, message, 400 if code < 500 else 500)
+
+
+__all__ = ["call_moto_json", "fix_moto_output", "moto_error"]

@@ -25,7 +25,6 @@ from automl_local.errors import (
     InternalError,
     UnknownOperationError,
     ValidationError,
-    error_from,
     json_error,
     json_response,
     show,
@@ -34,7 +33,7 @@ from automl_local.faults import FaultInjector, FaultSettings
 from automl_local.guard import RequestGuard, content_length
 from automl_local.jobs import ArtifactWriter, JobRunner
 from automl_local.limits import Limits, json_too_deep
-from automl_local.moto_fixes import fix_moto_output
+from automl_local.moto_fixes import call_moto_json, fix_moto_output, moto_error
 from automl_local.serving import Serving, is_invocation
 from automl_local.shapes import known_actions
 from automl_local.store import JobStore
@@ -136,25 +135,8 @@ class LocalBackendApp:
         replay = dict(environ)
         replay["wsgi.input"] = io.BytesIO(raw)
         replay["CONTENT_LENGTH"] = str(len(raw))
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured["status"], captured["headers"] = status, headers
-            return lambda data: None
-
-        chunks = self.moto_app(replay, capture)
-        try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        code = int(str(captured.get("status", "500")).split(" ", 1)[0])
-        try:
-            payload = json.loads(data or b"{}")
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
+        code, payload = call_moto_json(self.moto_app, replay)
+        if payload is None:
             # moto answered HTML (an unimplemented action, a crash) or something that is not JSON.
             if code < 400:
                 raise UnknownOperationError(
@@ -165,9 +147,7 @@ class LocalBackendApp:
                 f"The local backend could not answer SageMaker {show(action, 64)} (HTTP {code})."
             )
         if code >= 400:
-            kind = str(payload.get("__type") or payload.get("code") or "InternalFailure").rsplit("#", 1)[-1]
-            message = str(payload.get("message") or payload.get("Message") or f"{action} failed.")
-            return self._error(start_response, error_from(kind, message, 400 if code < 500 else 500))
+            return self._error(start_response, moto_error(action, code, payload))
         return self._respond(start_response, "200 OK", fix_moto_output(action, payload))
 
     @staticmethod

@@ -12,8 +12,8 @@ import json
 from typing import Any
 
 from automl_local.data import LOCAL_KEY
-from automl_local.errors import ApiError, InternalError, error_from, show
-from automl_local.moto_fixes import fix_moto_output
+from automl_local.errors import ApiError, InternalError, show
+from automl_local.moto_fixes import call_moto_json, fix_moto_output, moto_error
 
 # Unsigned: moto reads only the service and region from the credential scope.
 _AUTHORIZATION = (
@@ -48,30 +48,11 @@ class MotoSageMaker:
             environ = builder.get_environ()
         finally:
             builder.close()
-        captured: dict[str, Any] = {}
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured["status"] = status
-            return lambda data: None
-
-        chunks = self.app(environ, start_response)
-        try:
-            data = b"".join(chunks)
-        finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
-        code = int(str(captured.get("status", "500")).split(" ", 1)[0])
-        try:
-            payload = json.loads(data or b"{}")
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict):
+        code, payload = call_moto_json(self.app, environ)
+        if payload is None:
             raise InternalError(f"moto answered SageMaker {show(action, 64)} with HTTP {code} and no JSON.")
         if code >= 400:
-            kind = str(payload.get("__type") or payload.get("code") or "InternalFailure").rsplit("#", 1)[-1]
-            message = str(payload.get("message") or payload.get("Message") or f"{action} failed.")
-            raise error_from(kind, message, 400 if code < 500 else 500)
+            raise moto_error(action, code, payload)
         return fix_moto_output(action, payload)
 
 
