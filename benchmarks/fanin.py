@@ -84,7 +84,10 @@ async def ended_trigger(interval: float, events: dict[str, float]) -> None:
         name_prefix=f"{PREFIX}-", poll_interval=interval, aws_conn_id=CONN_ID, region_name=REGION
     )
     async for event in trigger.run():
-        events[event.payload["job_name"]] = time.time()
+        now = time.time()
+        # One event per round by default: {"message", "jobs": [job payload, ...]}.
+        for job in event.payload["jobs"]:
+            events[job["job_name"]] = now
 
 
 async def measure(url: str, mode: str, n: int, interval: float, rounds: int) -> dict[str, Any]:
@@ -202,7 +205,10 @@ async def _measure(url: str, mode: str, n: int, interval: float, rounds: int) ->
     bound_ok = all(calls <= watcher.calls_per_round_bound(ch, term) for calls, ch, term in round_calls)
     for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    failed = [o for o in outcomes if isinstance(o, Exception) and not isinstance(o, asyncio.CancelledError)]
+    if failed:  # a trigger that died would otherwise show up only as missing events
+        raise RuntimeError(f"{len(failed)} trigger(s) failed; first: {failed[0]!r}") from failed[0]
     total = sum(counts.values())
     return {
         "mode": mode,
