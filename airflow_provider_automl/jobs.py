@@ -171,6 +171,7 @@ class AutoMLJob:
     end_time: dt.datetime | None = None
     last_modified_time: dt.datetime | None = None
     resolved_attributes: dict[str, Any] | None = None
+    model_deploy_result: dict[str, Any] | None = None
 
     @classmethod
     def from_describe(cls, response: Mapping[str, Any]) -> AutoMLJob:
@@ -202,6 +203,7 @@ class AutoMLJob:
             end_time=_parse_time(response.get("EndTime")),
             last_modified_time=_parse_time(response.get("LastModifiedTime")),
             resolved_attributes=json_safe(resolved) if resolved is not None else None,
+            model_deploy_result=_deploy_result(response.get("ModelDeployResult")),
         )
 
     @classmethod
@@ -223,6 +225,7 @@ class AutoMLJob:
             end_time=_parse_time(record.get("EndTime")),
             last_modified_time=_parse_time(record.get("LastModifiedTime")),
             resolved_attributes=record.get("ResolvedAttributes"),
+            model_deploy_result=_deploy_result(record.get("ModelDeployResult")),
         )
 
     @property
@@ -267,7 +270,13 @@ class AutoMLJob:
             "FailureReason": self.failure_reason,
             "PartialFailureReasons": list(self.partial_failure_reasons),
             "ResolvedAttributes": json_safe(self.resolved_attributes),
+            "ModelDeployResult": json_safe(self.model_deploy_result),
         }
+
+
+def _deploy_result(value: Any) -> dict[str, Any] | None:
+    """``ModelDeployResult`` (``{"EndpointName"}``) once Autopilot deployed the best candidate, else None."""
+    return dict(value) if isinstance(value, Mapping) and value else None
 
 
 def rank_candidates(candidates: Sequence[Candidate]) -> list[Candidate]:

@@ -62,17 +62,12 @@ with DAG(
 
     @task
     def endpoint_of(job: dict[str, Any]) -> str:
-        """The endpoint Autopilot deployed (DescribeAutoMLJobV2's ModelDeployResult)."""
-        from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
-
-        described = SageMakerHook(aws_conn_id="aws_default").conn.describe_auto_ml_job_v2(
-            AutoMLJobName=job["AutoMLJobName"]
-        )
-        if "ModelDeployResult" not in described:
-            raise ValueError(
-                f"job {job['AutoMLJobName']} deployed nothing: {described['AutoMLJobSecondaryStatus']}"
-            )
-        return str(described["ModelDeployResult"]["EndpointName"])
+        """The endpoint Autopilot deployed: the job record's ModelDeployResult."""
+        deployed = job["ModelDeployResult"]
+        if not deployed:
+            status = job["AutoMLJobSecondaryStatus"]
+            raise ValueError(f"job {job['AutoMLJobName']} deployed nothing ({status})")
+        return str(deployed["EndpointName"])
 
     @task
     def invoke(endpoint: str) -> list[dict[str, Any]]:

@@ -100,6 +100,15 @@ def test_in_progress_job_without_best_candidate() -> None:
     assert record["BestCandidate"] is None
     assert record["ResolvedAttributes"] is None
     assert record["EndTime"] is None
+    assert record["ModelDeployResult"] is None  # nothing deployed (no ModelDeployConfig, or not yet)
+
+
+def test_model_deploy_result_names_the_endpoint_and_round_trips() -> None:
+    job = AutoMLJob.from_describe(make_describe_v2(ModelDeployResult={"EndpointName": "churn-ep-1"}))
+    record = job.to_record()
+
+    assert record["ModelDeployResult"] == {"EndpointName": "churn-ep-1"}
+    assert AutoMLJob.from_record(record).to_record() == record
 
 
 def test_to_record_is_json_safe_with_contract_keys() -> None:
@@ -122,6 +131,7 @@ def test_to_record_is_json_safe_with_contract_keys() -> None:
         "FailureReason",
         "PartialFailureReasons",
         "ResolvedAttributes",
+        "ModelDeployResult",
     }
     assert record["CreationTime"] == "2024-05-01T12:00:00+00:00"
     assert record["AutoMLJobStatus"] == "Completed"
