@@ -12,10 +12,14 @@ from tests.unit.conftest import REGION
 from tests.unit.triggers.fake_sagemaker import POLL, VirtualClock
 
 
-def ended(**kwargs: Any) -> SageMakerAutoMLJobEndedTrigger:
-    return SageMakerAutoMLJobEndedTrigger(
+def ended(*, store: Any = None, **kwargs: Any) -> SageMakerAutoMLJobEndedTrigger:
+    """The event trigger with the tests' defaults; ``store``: the asset state store the triggerer gives it."""
+    trigger = SageMakerAutoMLJobEndedTrigger(
         **{"poll_interval": POLL, "aws_conn_id": None, "region_name": REGION, **kwargs}
     )
+    if store is not None:
+        trigger.asset_state_store = store
+    return trigger
 
 
 class FakeAccessor:

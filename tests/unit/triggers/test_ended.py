@@ -60,6 +60,25 @@ def described(fake: FakeSageMaker) -> list[str]:
     return [p["AutoMLJobName"] for _, op, p in fake.calls if op == "DescribeAutoMLJobV2"]
 
 
+def churn_1_completes(fake: FakeSageMaker) -> None:
+    """One job, churn-1, that completes half a round after the watch starts."""
+    fake.job("churn-1")
+    fake.change("churn-1", "Completed", "Completed", at=START + 0.5 * POLL)
+
+
+async def restarted(
+    clock: VirtualClock, store: FakeAccessor, stored: list[Fired] | None = None
+) -> list[Fired]:
+    """A new triggerer process (``stored``: what Airflow holds already) runs the churn- watch for two
+    rounds on the same asset state store; what it stored."""
+    new_process()
+    triggerer = Triggerer(clock, stored=stored or [])
+    triggerer.start(ended(name_prefix="churn-", store=store))
+    await clock.sleep(2 * POLL)
+    await triggerer.kill()
+    return triggerer.stored
+
+
 # -- construction --------------------------------------------------------------------------------
 
 
@@ -308,16 +327,14 @@ async def test_restart_neither_loses_a_job_that_ended_while_down_nor_repeats_one
 
     async def main() -> Triggerer:
         first = Triggerer(clock)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
+        trigger = ended(name_prefix="churn-", store=store)
         first.start(trigger)
         await clock.sleep(1.5 * POLL)
         await first.kill()
         await clock.sleep(1.6 * POLL)  # down for more than a round
         new_process()
         second = Triggerer(clock, stored=list(first.stored))
-        rebuilt = ended(**trigger.serialize()[1])
-        rebuilt.asset_state_store = store
+        rebuilt = ended(store=store, **trigger.serialize()[1])
         second.start(rebuilt)
         await clock.sleep(3 * POLL)
         await second.kill()
@@ -343,27 +360,17 @@ async def test_restart_neither_loses_a_job_that_ended_while_down_nor_repeats_one
 async def test_events_lost_with_the_triggerer_are_sent_again(
     clock: VirtualClock, fakes: dict[tuple[Any, ...], FakeSageMaker]
 ) -> None:
-    fake = fake_for(fakes, clock)
-    fake.job("churn-1")
-    fake.change("churn-1", "Completed", "Completed", at=START + 0.5 * POLL)
+    churn_1_completes(fake_for(fakes, clock))
     store = FakeAccessor()
 
     async def main() -> list[Fired]:
         first = Triggerer(clock, auto_store=False)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
+        trigger = ended(name_prefix="churn-", store=store)
         first.start(trigger)
         await clock.sleep(1.5 * POLL)
         assert names([f for _, fired in first.in_flight for f in fired]) == ["churn-1"]
         await first.kill()  # before the supervisor stored it: the event is gone
-        new_process()
-        second = Triggerer(clock)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
-        second.start(trigger)
-        await clock.sleep(2 * POLL)
-        await second.kill()
-        return second.stored
+        return await restarted(clock, store)
 
     stored = await clock.run(main())
 
@@ -374,16 +381,13 @@ async def test_events_lost_with_the_triggerer_are_sent_again(
 async def test_mark_is_written_only_after_the_event_is_stored(
     clock: VirtualClock, fakes: dict[tuple[Any, ...], FakeSageMaker]
 ) -> None:
-    fake = fake_for(fakes, clock)
-    fake.job("churn-1")
-    fake.change("churn-1", "Completed", "Completed", at=START + 0.5 * POLL)
+    churn_1_completes(fake_for(fakes, clock))
     store = FakeAccessor()
     seen: list[tuple[str, bool]] = []
 
     async def main() -> None:
         triggerer = Triggerer(clock, auto_store=False)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
+        trigger = ended(name_prefix="churn-", store=store)
         triggerer.start(trigger)
         await clock.sleep(1.5 * POLL)
         mark = Mark.from_value(store.values[trigger.state_key])
@@ -406,27 +410,17 @@ async def test_the_one_window_a_restart_repeats_an_event(
 ) -> None:
     """Killed after Airflow stored the event but before the confirmation moved the mark (about one
     triggerer sync): the restart reports that job again. Documented in docs/event-driven.md."""
-    fake = fake_for(fakes, clock)
-    fake.job("churn-1")
-    fake.change("churn-1", "Completed", "Completed", at=START + 0.5 * POLL)
+    churn_1_completes(fake_for(fakes, clock))
     store = FakeAccessor()
 
     async def main() -> list[Fired]:
         first = Triggerer(clock, auto_store=False)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
+        trigger = ended(name_prefix="churn-", store=store)
         first.start(trigger)
         await clock.sleep(1.5 * POLL)
         first.stored.extend(f for _, fired in first.in_flight for f in fired)  # stored, never confirmed
         await first.kill()
-        new_process()
-        second = Triggerer(clock, stored=list(first.stored))
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
-        second.start(trigger)
-        await clock.sleep(2 * POLL)
-        await second.kill()
-        return second.stored
+        return await restarted(clock, store, stored=list(first.stored))
 
     stored = await clock.run(main())
 
@@ -442,8 +436,7 @@ async def test_quiet_watch_moves_its_mark_so_a_restart_lists_little(
 
     async def main() -> str:
         triggerer = Triggerer(clock)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = store
+        trigger = ended(name_prefix="churn-", store=store)
         triggerer.start(trigger)
         await clock.sleep(ended_module.SAVE_EVERY * 3 + POLL)
         await triggerer.kill()
@@ -461,15 +454,12 @@ async def test_quiet_watch_moves_its_mark_so_a_restart_lists_little(
 async def test_a_trigger_feeding_two_assets_keeps_the_mark_in_both(
     clock: VirtualClock, fakes: dict[tuple[Any, ...], FakeSageMaker]
 ) -> None:
-    fake = fake_for(fakes, clock)
-    fake.job("churn-1")
-    fake.change("churn-1", "Completed", "Completed", at=START + 0.5 * POLL)
+    churn_1_completes(fake_for(fakes, clock))
     one, other = FakeAccessor(), FakeAccessor()
 
     async def main() -> str:
         triggerer = Triggerer(clock)
-        trigger = ended(name_prefix="churn-")
-        trigger.asset_state_store = FakeAccessors(one=one, other=other)
+        trigger = ended(name_prefix="churn-", store=FakeAccessors(one=one, other=other))
         triggerer.start(trigger)
         await clock.sleep(2 * POLL)
         await triggerer.kill()
