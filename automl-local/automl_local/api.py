@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import copy
 import functools
-import hashlib
-import json
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from automl_local import candidates as cand
+from automl_local import paging
 from automl_local.errors import (
     ResourceLimitExceededError,
     ResourceNotFoundError,
@@ -36,7 +33,6 @@ AUTOML_ACTIONS = (
     "StopAutoMLJob",
 )
 INTERNAL_CANDIDATE_KEYS = ("Algorithm", "Hyperparameters", "ObjectiveValue")
-DEFAULT_MAX_RESULTS = 10
 STATUS_ORDER = ("Completed", "Failed", "InProgress", "Stopped", "Stopping")
 TEXT_GENERATION_TRAINING_SECONDS = 259_200  # Autopilot's documented default for fine-tuning: 72 h
 
@@ -213,29 +209,13 @@ class AutoMLApi:
     # -- lists -------------------------------------------------------------------------------------
     @staticmethod
     def _page(items: list[Any], body: dict[str, Any], query: dict[str, Any]) -> tuple[list[Any], str | None]:
-        fingerprint = hashlib.sha1(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:12]
-        offset = 0
-        token = body.get("NextToken")
-        if token:
-            try:
-                decoded = json.loads(base64.urlsafe_b64decode(token.encode()))
-                offset = int(decoded["o"])
-                valid = decoded["q"] == fingerprint and offset >= 0
-            except (ValueError, KeyError, TypeError):
-                valid = False
-            if not valid:
-                raise ValidationError(
-                    f"Invalid NextToken: {token!r}. Pass the NextToken of the previous response, with the "
-                    "same "
-                    "filters and sort options."
-                )
-        limit = body.get("MaxResults") or DEFAULT_MAX_RESULTS
-        page = items[offset : offset + limit]
-        next_token = None
-        if offset + limit < len(items):
-            raw = json.dumps({"o": offset + limit, "q": fingerprint}).encode()
-            next_token = base64.urlsafe_b64encode(raw).decode()
-        return page, next_token
+        try:
+            return paging.page(items, body, query)
+        except paging.InvalidNextToken:
+            raise ValidationError(
+                f"Invalid NextToken: {body['NextToken']!r}. Pass the NextToken of the previous response, "
+                "with the same filters and sort options."
+            ) from None
 
     def list_candidates(self, body: dict[str, Any]) -> dict[str, Any]:
         record = self._record(body["AutoMLJobName"])
@@ -269,51 +249,22 @@ class AutoMLApi:
 
     def list_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         records = self.store.all()
-        # Compared at millisecond resolution, the precision job times are kept at.
-        bounds = {
-            key: round(_timestamp(key, body[key]), 3)
-            for key in (
-                "CreationTimeAfter",
-                "CreationTimeBefore",
-                "LastModifiedTimeAfter",
-                "LastModifiedTimeBefore",
-            )
-            if body.get(key) is not None
-        }
-        if "CreationTimeAfter" in bounds:
-            records = [r for r in records if r["CreationTime"] > bounds["CreationTimeAfter"]]
-        if "CreationTimeBefore" in bounds:
-            records = [r for r in records if r["CreationTime"] < bounds["CreationTimeBefore"]]
-        if "LastModifiedTimeAfter" in bounds:
-            records = [r for r in records if r["LastModifiedTime"] > bounds["LastModifiedTimeAfter"]]
-        if "LastModifiedTimeBefore" in bounds:
-            records = [r for r in records if r["LastModifiedTime"] < bounds["LastModifiedTimeBefore"]]
+        bounds = paging.time_bounds(body, _timestamp)
+        records = [r for r in records if paging.within(bounds, r["CreationTime"], r["LastModifiedTime"])]
         if body.get("NameContains"):
             needle = body["NameContains"].lower()
             records = [r for r in records if needle in r["AutoMLJobName"].lower()]
         if body.get("StatusEquals"):
             records = [r for r in records if r["AutoMLJobStatus"] == body["StatusEquals"]]
-        sort_by = body.get("SortBy", "Name")
-        descending = body.get("SortOrder", "Descending") == "Descending"
-        keys: dict[str, Callable[[Record], Any]] = {
-            "Name": lambda r: r["AutoMLJobName"].lower(),
-            "CreationTime": lambda r: r["CreationTime"],
-            "Status": lambda r: (r["AutoMLJobStatus"], r["AutoMLJobName"].lower()),
-        }
-        records.sort(key=keys[sort_by], reverse=descending)
-        query = {
-            k: body.get(k)
-            for k in (
-                "CreationTimeAfter",
-                "CreationTimeBefore",
-                "LastModifiedTimeAfter",
-                "LastModifiedTimeBefore",
-                "NameContains",
-                "StatusEquals",
-                "SortBy",
-                "SortOrder",
-            )
-        }
+        paging.sort_items(
+            records,
+            body,
+            body.get("SortBy", "Name"),
+            name=lambda r: r["AutoMLJobName"],
+            status=lambda r: r["AutoMLJobStatus"],
+            created=lambda r: r["CreationTime"],
+        )
+        query = {k: body.get(k) for k in paging.QUERY_KEYS}
         page, token = self._page(records, body, query)
         summaries = []
         for record in page:
@@ -377,10 +328,8 @@ def _text_generation_resolved(record: Record, resolved: dict[str, Any]) -> dict[
 
 
 def _timestamp(field: str, value: Any) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        return paging.epoch_seconds(value)
     except ValueError:
         raise ValidationError(
             f"Invalid {field}: {value!r}. Expected epoch seconds or an ISO-8601 timestamp."
