@@ -9,17 +9,16 @@ classifiers are trained on them and scored on Accuracy, Autopilot's objective fo
 
 from __future__ import annotations
 
-import functools
 import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from automl_local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
-from automl_local.engines.tabular import DEFAULT_VALIDATION_FRACTION, SEED, classification_metrics
+from automl_local.engines.base import EngineDataError, TrainedModel
+from automl_local.engines.classifiers import PipelineClassifier, split_validation
+from automl_local.engines.tabular import SEED
 from automl_local.images import ImageError, decode_image
 from automl_local.spec import BINARY, IMAGE_METRICS, MULTICLASS, JobSpec
 
@@ -134,15 +133,15 @@ class ImageModel:
         return self.predict_images(list(frame["image"]))
 
 
-class ImageEngine:
+class ImageEngine(PipelineClassifier):
     container_kind = "image"
     training_status = "TrainingModels"
     problem_type = None
+    pipelines = PIPELINES
+    example = "image"
     default_max_candidates = len(PIPELINES)
 
     def __init__(self, *, spec: JobSpec, train: pd.DataFrame, validation: pd.DataFrame | None) -> None:
-        from sklearn.model_selection import train_test_split
-
         self.spec = spec
         self.metric = spec.objective_metric or IMAGE_METRICS[0]
         if len(train) < MIN_IMAGES:
@@ -150,11 +149,7 @@ class ImageEngine:
         if train["label"].nunique() < 2:
             raise EngineDataError("Every training image has the same label; there is nothing to learn.")
         if validation is None:
-            fraction = self.spec.validation_fraction or DEFAULT_VALIDATION_FRACTION
-            stratify = train["label"] if train["label"].value_counts().min() >= 2 else None
-            train, validation = train_test_split(
-                train, test_size=fraction, random_state=SEED, stratify=stratify
-            )
+            train, validation = split_validation(train, "label", spec)
         self.classes = sorted(train["label"].unique().tolist())
         self.kind = BINARY if len(self.classes) == 2 else MULTICLASS
         lookup = {label: i for i, label in enumerate(self.classes)}
@@ -189,12 +184,6 @@ class ImageEngine:
             },
         }
 
-    def definitions(self) -> list[dict[str, Any]]:
-        return [{"pipeline": kind} for kind in PIPELINES]
-
-    def feature_engineering(self) -> bool:
-        return False
-
     def _train(self, kind: str) -> TrainedModel:
         started = time.monotonic()
         pipeline = build_pipeline(kind)
@@ -202,21 +191,5 @@ class ImageEngine:
             warnings.simplefilter("ignore")  # convergence warnings on tiny data
             pipeline.fit(self.x_train, self.y_train)
             raw = np.asarray(pipeline.predict_proba(self.x_valid), dtype=float)
-        if raw.shape[1] != len(self.classes):
-            raise EngineDataError("Every label needs at least one training image.")
-        metrics = classification_metrics(
-            self.y_valid, raw, np.asarray(self.classes, dtype=object), self.kind, None
-        )
         model = ImageModel(pipeline=pipeline, classes=self.classes, algorithm=kind)
-        return TrainedModel(
-            model=model,
-            metrics=metrics,
-            objective=metrics[self.metric],
-            details={"train_seconds": round(time.monotonic() - started, 3)},
-        )
-
-    def plans(self, ctx: Context, max_candidates: int) -> Iterator[CandidatePlan]:
-        for kind in PIPELINES[:max_candidates]:
-            yield CandidatePlan(
-                algorithm=kind, label=kind, hyperparameters={}, train=functools.partial(self._train, kind)
-            )
+        return self._scored(model, raw, started)

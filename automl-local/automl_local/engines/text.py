@@ -7,21 +7,16 @@ Autopilot uses for this problem type.
 
 from __future__ import annotations
 
-import functools
 import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from automl_local.engines.base import CandidatePlan, Context, EngineDataError, TrainedModel
-from automl_local.engines.tabular import (
-    DEFAULT_VALIDATION_FRACTION,
-    SEED,
-    classification_metrics,
-)
+from automl_local.engines.base import EngineDataError, TrainedModel
+from automl_local.engines.classifiers import PipelineClassifier, split_validation
+from automl_local.engines.tabular import SEED
 from automl_local.spec import BINARY, MULTICLASS, TEXT_METRICS, JobSpec
 
 MIN_ROWS = 20
@@ -65,15 +60,15 @@ class TextModel:
         return pd.DataFrame({"predicted_label": labels, "probability": raw.max(axis=1)})
 
 
-class TextEngine:
+class TextEngine(PipelineClassifier):
     container_kind = "text"
     training_status = "TrainingModels"
     problem_type = None
+    pipelines = PIPELINES
+    example = "row"
     default_max_candidates = len(PIPELINES)
 
     def __init__(self, *, spec: JobSpec, train: pd.DataFrame, validation: pd.DataFrame | None) -> None:
-        from sklearn.model_selection import train_test_split
-
         self.spec = spec
         self.content = spec.content_column or ""
         self.label = spec.target or ""
@@ -96,11 +91,7 @@ class TextEngine:
                 f"The label column {self.label!r} has a single value; there is nothing to learn."
             )
         if validation is None:
-            fraction = spec.validation_fraction or DEFAULT_VALIDATION_FRACTION
-            stratify = train[self.label] if train[self.label].value_counts().min() >= 2 else None
-            train, validation = train_test_split(
-                train, test_size=fraction, random_state=SEED, stratify=stratify
-            )
+            train, validation = split_validation(train, self.label, spec)
         validation = validation[validation[self.label].notna()]
         self.metric = spec.objective_metric or TEXT_METRICS[0]
         self.classes = sorted(train[self.label].unique().tolist(), key=str)
@@ -127,12 +118,6 @@ class TextEngine:
             "mean_words_per_text": float(lengths.mean()),
         }
 
-    def definitions(self) -> list[dict[str, Any]]:
-        return [{"pipeline": kind} for kind in PIPELINES]
-
-    def feature_engineering(self) -> bool:
-        return False
-
     def _train(self, kind: str) -> TrainedModel:
         started = time.monotonic()
         pipeline = build_pipeline(kind)
@@ -142,21 +127,4 @@ class TextEngine:
         model = TextModel(
             pipeline=pipeline, content_column=self.content, classes=self.classes, algorithm=kind
         )
-        raw = model.predict_raw(self.valid)
-        if raw.shape[1] != len(self.classes):
-            raise EngineDataError("Every label needs at least one training row.")
-        metrics = classification_metrics(
-            self.y_valid, raw, np.asarray(self.classes, dtype=object), self.kind, None
-        )
-        return TrainedModel(
-            model=model,
-            metrics=metrics,
-            objective=metrics[self.metric],
-            details={"train_seconds": round(time.monotonic() - started, 3)},
-        )
-
-    def plans(self, ctx: Context, max_candidates: int) -> Iterator[CandidatePlan]:
-        for kind in PIPELINES[:max_candidates]:
-            yield CandidatePlan(
-                algorithm=kind, label=kind, hyperparameters={}, train=functools.partial(self._train, kind)
-            )
+        return self._scored(model, model.predict_raw(self.valid), started)
