@@ -34,6 +34,7 @@ TEXT_GENERATION_IMAGE = (
     "763104351884.dkr.ecr.{region}.amazonaws.com/"
     "huggingface-pytorch-tgi-inference:2.1.1-tgi1.4.0-gpu-py310-cu121-ubuntu22.04"
 )
+SAGEMAKER_SERVE = {"SAGEMAKER_PROGRAM": "sagemaker_serve", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}
 ACCOUNT_ID = "123456789012"  # moto's default account: any credentials land there
 
 # Metrics whose names are outside AutoMLMetricEnum are reported by StandardMetricName only, as Autopilot does.
@@ -111,7 +112,6 @@ def containers(
     *, kind: str, algorithm: str, label: str, problem_type: str | None, where: dict[str, str], region: str
 ) -> list[dict[str, Any]]:
     classify = problem_type not in (None, "Regression")
-    serve = {"SAGEMAKER_PROGRAM": "sagemaker_serve", "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code"}
     if kind == "hpo":
         processing = {
             "Image": SKLEARN_AUTOML_IMAGE.format(region=region),
@@ -120,7 +120,7 @@ def containers(
                 "AUTOML_SPARSE_ENCODE_RECORDIO_PROTOBUF": "1",
                 "AUTOML_TRANSFORM_MODE": "feature-transform",
                 "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/x-recordio-protobuf",
-                **serve,
+                **SAGEMAKER_SERVE,
             },
         }
         model = {
@@ -146,27 +146,15 @@ def containers(
                 "SAGEMAKER_INFERENCE_INPUT": "predicted_label",
                 "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
                 "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
-                **serve,
+                **SAGEMAKER_SERVE,
             },
         }
         return [processing, model, inverse]
     if kind == "text":
-        return [
-            {
-                "Image": TEXT_IMAGE.format(region=region),
-                "ModelDataUrl": where["model"],
-                "Environment": {
-                    "MODEL_NAME": label,
-                    "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "text/csv",
-                    "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
-                    "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
-                    "SAGEMAKER_PROGRAM": "sagemaker_serve",
-                    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
-                },
-            }
-        ]
+        return [classifier_container(TEXT_IMAGE.format(region=region), label, where["model"], "text/csv")]
     if kind == "image":
-        return [image_container(IMAGE_CPU_IMAGE.format(region=region), label, where["model"])]
+        image = IMAGE_CPU_IMAGE.format(region=region)
+        return [classifier_container(image, label, where["model"], "application/json")]
     if kind == "textgen":
         return [text_generation_container(TEXT_GENERATION_IMAGE.format(region=region), label, where["model"])]
     if kind == "timeseries":
@@ -200,17 +188,20 @@ def containers(
     ]
 
 
-def image_container(image: str, label: str, model_url: str) -> dict[str, Any]:
+def classifier_container(image: str, label: str, model_url: str, accept: str) -> dict[str, Any]:
+    """The one container of a text or image classification candidate, answering ``accept`` by default.
+
+    Autopilot serves both on the same ``sagemaker_serve`` program with the same inference outputs.
+    """
     return {
         "Image": image,
         "ModelDataUrl": model_url,
         "Environment": {
             "MODEL_NAME": label,
-            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/json",
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": accept,
             "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
             "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,labels,probabilities",
-            "SAGEMAKER_PROGRAM": "sagemaker_serve",
-            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            **SAGEMAKER_SERVE,
         },
     }
 
