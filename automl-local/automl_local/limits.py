@@ -82,6 +82,15 @@ LIMITS = (
         size=False,
     ),
     Limit(
+        "max_connections",
+        "--max-connections",
+        "AUTOML_LOCAL_MAX_CONNECTIONS",
+        1024,
+        "connections served at once (each holds a thread while open, keep-alive included); one more "
+        "is answered 503 ServiceUnavailable, which clients retry, and closed",
+        size=False,
+    ),
+    Limit(
         "max_object_decoded_bytes",
         "--max-object-decoded-bytes",
         "AUTOML_LOCAL_MAX_OBJECT_DECODED_BYTES",
@@ -105,6 +114,7 @@ class Limits:
     max_upload_bytes: int = FLAGS["max_upload_bytes"].default
     max_json_depth: int = FLAGS["max_json_depth"].default
     request_timeout: int = FLAGS["request_timeout"].default
+    max_connections: int = FLAGS["max_connections"].default
     max_object_decoded_bytes: int = FLAGS["max_object_decoded_bytes"].default
     max_job_decoded_bytes: int = FLAGS["max_job_decoded_bytes"].default
 

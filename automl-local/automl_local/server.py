@@ -203,7 +203,8 @@ class LocalBackend:
             MotoRequestHandler,
             create_backend_app,
         )
-        from werkzeug.serving import make_server
+
+        from automl_local.connections import CappedWSGIServer
 
         check_exposure(settings.host, settings.allow_remote, settings.credentials)
         self.settings = settings
@@ -219,12 +220,12 @@ class LocalBackend:
             # the client acknowledged the headers (up to its delayed-ACK timeout).
             {"timeout": settings.limits.request_timeout, "disable_nagle_algorithm": True},
         )
-        self._server = make_server(
+        self._server = CappedWSGIServer(
             settings.host,
             settings.port,
-            app=_not_ready,  # replaced below, once the runner knows our URL
-            threaded=True,
-            request_handler=handler,
+            _not_ready,  # replaced below, once the runner knows our URL
+            handler,
+            max_connections=settings.limits.max_connections,
         )
         self.port = int(self._server.server_port)
         self.bound_host = str(self._server.server_address[0])

@@ -1,0 +1,99 @@
+"""The HTTP server's connections: a thread each, and a cap on how many are open at once.
+
+werkzeug's threaded server starts a thread per connection and keeps it while the connection is open
+(keep-alive included), with no upper bound: a client that opens connections and never closes them
+makes the server start threads until the process can start no more. Here a connection beyond
+``max_connections`` is answered at once with 503 and an AWS JSON ``ServiceUnavailable`` error, which
+botocore and the SDKs retry with backoff, then closed; it never gets a thread. Together with the
+socket timeout (``--request-timeout``), a silent connection holds its slot for at most that long.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer
+
+log = logging.getLogger("automl_local")
+
+REFUSAL_SEND_TIMEOUT = 1.0  # seconds the accept loop may spend writing one refusal
+WARN_EVERY = 60.0  # seconds between two warnings about refused connections
+
+
+def refusal(max_connections: int) -> bytes:
+    """The whole HTTP response to a connection over the cap (it closes the connection)."""
+    body = json.dumps(
+        {
+            "__type": "ServiceUnavailable",
+            "message": (
+                f"The local backend already serves {max_connections} connections (--max-connections); "
+                "retry later."
+            ),
+        }
+    ).encode()
+    head = (
+        "HTTP/1.1 503 Service Unavailable\r\n"
+        "Content-Type: application/x-amz-json-1.1\r\n"
+        "x-amzn-ErrorType: ServiceUnavailable:\r\n"
+        "Retry-After: 1\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+class CappedWSGIServer(ThreadedWSGIServer):
+    """werkzeug's threaded WSGI server with at most ``max_connections`` connections served at once."""
+
+    def __init__(self, *args: Any, max_connections: int, **kwargs: Any) -> None:
+        if max_connections <= 0:
+            raise ValueError(f"max_connections must be positive, not {max_connections!r}")
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._refusal = refusal(max_connections)
+        self.refused = 0
+        self._warned_at = -WARN_EVERY
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse(request, client_address)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # the thread never started: its slot is free again
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse(self, request: socket.socket, client_address: Any) -> None:
+        self.refused += 1
+        now = time.monotonic()
+        if now - self._warned_at >= WARN_EVERY:
+            self._warned_at = now
+            log.warning(
+                "%d connections open (--max-connections): refusing new ones with 503 (%s; %d refused so far)",
+                self.max_connections,
+                client_address[0] if client_address else "?",
+                self.refused,
+            )
+        try:
+            request.settimeout(REFUSAL_SEND_TIMEOUT)
+            request.sendall(self._refusal)
+        except OSError:
+            pass
+        finally:
+            self.shutdown_request(request)
+
+
+__all__ = ["CappedWSGIServer", "refusal"]
