@@ -249,7 +249,12 @@ class AutoMLApi:
 
     def list_jobs(self, body: dict[str, Any]) -> dict[str, Any]:
         records = self.store.all()
-        bounds = paging.time_bounds(body, _timestamp)
+        bounds = paging.time_bounds(
+            body,
+            lambda field, value: ValidationError(
+                f"Invalid {field}: {value!r}. Expected epoch seconds or an ISO-8601 timestamp."
+            ),
+        )
         records = [r for r in records if paging.within(bounds, r["CreationTime"], r["LastModifiedTime"])]
         if body.get("NameContains"):
             needle = body["NameContains"].lower()
@@ -325,15 +330,6 @@ def _text_generation_resolved(record: Record, resolved: dict[str, Any]) -> dict[
             "TextGenerationResolvedAttributes": {"BaseModelName": spec.base_model}
         },
     }
-
-
-def _timestamp(field: str, value: Any) -> float:
-    try:
-        return paging.epoch_seconds(value)
-    except ValueError:
-        raise ValidationError(
-            f"Invalid {field}: {value!r}. Expected epoch seconds or an ISO-8601 timestamp."
-        ) from None
 
 
 __all__ = ["AUTOML_ACTIONS", "AutoMLApi"]

@@ -40,12 +40,20 @@ def epoch_seconds(value: Any) -> float:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
 
 
-def time_bounds(body: Mapping[str, Any], seconds: Callable[[str, Any], float]) -> dict[str, float]:
-    """The creation / last-modified bounds ``body`` sets, read by ``seconds(field, value)``.
+def time_bounds(body: Mapping[str, Any], invalid: Callable[[str, Any], Exception]) -> dict[str, float]:
+    """The creation / last-modified bounds ``body`` sets, in epoch seconds rounded to milliseconds.
 
-    Rounded to milliseconds, the precision the backend keeps its times at.
+    Milliseconds are the precision the backend keeps its times at. A value that is no time raises
+    ``invalid(field, value)``: the action's own error.
     """
-    return {key: round(seconds(key, body[key]), 3) for key in TIME_BOUND_KEYS if body.get(key) is not None}
+    bounds = {}
+    for key in TIME_BOUND_KEYS:
+        if body.get(key) is not None:
+            try:
+                bounds[key] = round(epoch_seconds(body[key]), 3)
+            except ValueError:
+                raise invalid(key, body[key]) from None
+    return bounds
 
 
 def within(bounds: Mapping[str, float], created: float, modified: float) -> bool:

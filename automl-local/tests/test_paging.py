@@ -21,12 +21,14 @@ def test_bounds_are_strict_and_rounded_to_milliseconds() -> None:
             "LastModifiedTimeBefore": "1970-01-01T00:00:20Z",
             "NameContains": "x",
         },
-        lambda _field, value: paging.epoch_seconds(value),
+        lambda field, value: AssertionError(field),
     )
     assert bounds == {"CreationTimeAfter": 10.0, "LastModifiedTimeBefore": 20.0}
     assert paging.within(bounds, 11, 19)
     assert not paging.within(bounds, 10, 19)
     assert not paging.within(bounds, 11, 20)
+    with pytest.raises(KeyError, match="CreationTimeBefore"):
+        paging.time_bounds({"CreationTimeBefore": "soon"}, lambda field, value: KeyError(field))
 
 
 def test_sort_is_descending_unless_ascending_and_status_ties_by_name() -> None:

@@ -16,15 +16,6 @@ from automl_local.errors import ApiError, ValidationError, show
 MAX_MOTO_PAGES = 1000
 
 
-def _seconds(field: str, value: Any) -> float:
-    try:
-        return paging.epoch_seconds(value)
-    except ValueError:
-        raise ValidationError(
-            f"Invalid {field}: {show(value)}. Expected epoch seconds or ISO-8601."
-        ) from None
-
-
 def moto_items(call: Callable[[dict[str, Any]], dict[str, Any]], member: str) -> list[dict[str, Any]]:
     """Every item moto lists for an action (its pages followed); an error lists nothing."""
     items: list[dict[str, Any]] = []
@@ -45,7 +36,12 @@ def page(
     items: list[dict[str, Any]], body: dict[str, Any], *, name_key: str, status_key: str
 ) -> tuple[list[dict[str, Any]], str | None]:
     """``items`` filtered, sorted and cut to the page ``body`` asks for; (page, NextToken)."""
-    bounds = paging.time_bounds(body, _seconds)
+    bounds = paging.time_bounds(
+        body,
+        lambda field, value: ValidationError(
+            f"Invalid {field}: {show(value)}. Expected epoch seconds or ISO-8601."
+        ),
+    )
 
     def keep(item: dict[str, Any]) -> bool:
         created = float(item.get("CreationTime") or 0)
