@@ -209,13 +209,15 @@ class AutoMLApi:
     # -- lists -------------------------------------------------------------------------------------
     @staticmethod
     def _page(items: list[Any], body: dict[str, Any], query: dict[str, Any]) -> tuple[list[Any], str | None]:
-        try:
-            return paging.page(items, body, query)
-        except paging.InvalidNextToken:
-            raise ValidationError(
-                f"Invalid NextToken: {body['NextToken']!r}. Pass the NextToken of the previous response, "
+        return paging.page(
+            items,
+            body,
+            query,
+            lambda token: ValidationError(
+                f"Invalid NextToken: {token!r}. Pass the NextToken of the previous response, "
                 "with the same filters and sort options."
-            ) from None
+            ),
+        )
 
     def list_candidates(self, body: dict[str, Any]) -> dict[str, Any]:
         record = self._record(body["AutoMLJobName"])

@@ -3,8 +3,8 @@
 ListAutoMLJobs and ListCandidatesForAutoMLJob (``api.py``), ListTransformJobs and ListEndpoints
 (``serving/listing.py``) filter, sort and page alike. A NextToken is the offset of the next page
 tied to a fingerprint of the query it was made for, so a token replayed with other filters or sort
-options is refused instead of skipping or repeating items. Each action words its own
-ValidationError: these helpers raise ``ValueError`` / :class:`InvalidNextToken` for it to turn into one.
+options is refused instead of skipping or repeating items. Each action words its own errors: the
+helpers that refuse a value take a function making the action's exception.
 """
 
 from __future__ import annotations
@@ -27,10 +27,6 @@ TIME_BOUND_KEYS = (
 )
 QUERY_KEYS = (*TIME_BOUND_KEYS, "NameContains", "StatusEquals", "SortBy", "SortOrder")
 SORT_KEYS = ("Name", "CreationTime", "Status")
-
-
-class InvalidNextToken(ValueError):
-    """The NextToken is not one this query's previous page gave (other filters, or made up)."""
 
 
 def epoch_seconds(value: Any) -> float:
@@ -88,11 +84,13 @@ def sort_items(
     items.sort(key=keys[sort_by], reverse=body.get("SortOrder", "Descending") == "Descending")
 
 
-def page(items: list[T], body: Mapping[str, Any], query: Mapping[str, Any]) -> tuple[list[T], str | None]:
+def page(
+    items: list[T], body: Mapping[str, Any], query: Mapping[str, Any], invalid: Callable[[Any], Exception]
+) -> tuple[list[T], str | None]:
     """The page of ``items`` that ``body``'s NextToken and MaxResults ask for, and the next NextToken.
 
     ``query`` is what the token is tied to: the filters and sort options of the request.
-    Raises :class:`InvalidNextToken` for a token not made for this query.
+    A token not made for this query raises ``invalid(token)``.
     """
     fingerprint = hashlib.sha1(json.dumps(query, sort_keys=True, default=str).encode()).hexdigest()[:12]
     offset = 0
@@ -104,7 +102,7 @@ def page(items: list[T], body: Mapping[str, Any], query: Mapping[str, Any]) -> t
         except (ValueError, KeyError, TypeError):
             valid = False
         if not valid:
-            raise InvalidNextToken(body["NextToken"])
+            raise invalid(body["NextToken"])
     limit = body.get("MaxResults") or DEFAULT_MAX_RESULTS
     token = None
     if offset + limit < len(items):
@@ -117,7 +115,6 @@ __all__ = [
     "DEFAULT_MAX_RESULTS",
     "QUERY_KEYS",
     "SORT_KEYS",
-    "InvalidNextToken",
     "epoch_seconds",
     "page",
     "sort_items",

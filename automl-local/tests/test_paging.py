@@ -49,13 +49,13 @@ def test_sort_is_descending_unless_ascending_and_status_ties_by_name() -> None:
 def test_pages_follow_their_token_and_refuse_another_querys() -> None:
     items = list(range(25))
     query = {"SortBy": "Name"}
-    first, token = paging.page(items, {"MaxResults": 10}, query)
+    first, token = paging.page(items, {"MaxResults": 10}, query, KeyError)
     assert first == list(range(10)) and token
-    second, token = paging.page(items, {"MaxResults": 10, "NextToken": token}, query)
+    second, token = paging.page(items, {"MaxResults": 10, "NextToken": token}, query, KeyError)
     assert second == list(range(10, 20)) and token
-    last, none = paging.page(items, {"MaxResults": 10, "NextToken": token}, query)
+    last, none = paging.page(items, {"MaxResults": 10, "NextToken": token}, query, KeyError)
     assert last == list(range(20, 25)) and none is None
-    with pytest.raises(paging.InvalidNextToken):
-        paging.page(items, {"NextToken": token}, {"SortBy": "Status"})
-    with pytest.raises(paging.InvalidNextToken):
-        paging.page(items, {"NextToken": "not-a-token"}, query)
+    with pytest.raises(KeyError, match=token):
+        paging.page(items, {"NextToken": token}, {"SortBy": "Status"}, KeyError)
+    with pytest.raises(KeyError, match="not-a-token"):
+        paging.page(items, {"NextToken": "not-a-token"}, query, KeyError)

@@ -61,13 +61,15 @@ def page(
         status=lambda i: i[status_key],
         created=lambda i: float(i.get("CreationTime") or 0),
     )
-    try:
-        return paging.page(found, body, {k: body.get(k) for k in paging.QUERY_KEYS})
-    except paging.InvalidNextToken:
-        raise ValidationError(
-            f"Invalid NextToken: {show(body['NextToken'])}. Pass the NextToken of the previous answer, "
+    return paging.page(
+        found,
+        body,
+        {k: body.get(k) for k in paging.QUERY_KEYS},
+        lambda token: ValidationError(
+            f"Invalid NextToken: {show(token)}. Pass the NextToken of the previous answer, "
             "with the same filters and sort options."
-        ) from None
+        ),
+    )
 
 
 __all__ = ["moto_items", "page"]
