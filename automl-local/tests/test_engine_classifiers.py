@@ -39,6 +39,7 @@ def test_one_plan_per_pipeline_scored_on_the_objective() -> None:
     engine = _Engine()
     assert engine.definitions() == [{"pipeline": k} for k in _Engine.pipelines]
     assert not engine.feature_engineering()
+    assert engine.default_max_candidates == 3 and engine.problem_type is None
     plans = list(engine.plans(SimpleNamespace(), 2))
     assert [p.algorithm for p in plans] == ["first", "second"]
     trained = plans[0].train()

@@ -34,16 +34,23 @@ def split_validation(train: pd.DataFrame, label: str, spec: JobSpec) -> tuple[pd
 class PipelineClassifier:
     """An engine whose candidates are its ``pipelines``, in order, with no feature-engineering step.
 
-    A subclass sets ``classes``, ``kind``, ``metric`` and ``y_valid`` (labels as class indices) and
+    It has no tabular problem type, trains as soon as the data is read and by default trains every
+    pipeline. A subclass sets ``classes``, ``kind``, ``metric`` and ``y_valid`` (labels as class indices) and
     fits one pipeline in ``_train``, handing its validation probabilities to ``_scored``.
     """
 
+    training_status = "TrainingModels"
+    problem_type = None
     pipelines: tuple[str, ...]
     example: str  # what one training example is called in messages ("row", "image")
     classes: list[Any]
     kind: str
     metric: str
     y_valid: np.ndarray
+
+    @property
+    def default_max_candidates(self) -> int:
+        return len(self.pipelines)
 
     def definitions(self) -> list[dict[str, Any]]:
         return [{"pipeline": kind} for kind in self.pipelines]

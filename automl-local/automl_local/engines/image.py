@@ -135,11 +135,8 @@ class ImageModel:
 
 class ImageEngine(PipelineClassifier):
     container_kind = "image"
-    training_status = "TrainingModels"
-    problem_type = None
     pipelines = PIPELINES
     example = "image"
-    default_max_candidates = len(PIPELINES)
 
     def __init__(self, *, spec: JobSpec, train: pd.DataFrame, validation: pd.DataFrame | None) -> None:
         self.spec = spec

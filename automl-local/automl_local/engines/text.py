@@ -62,11 +62,8 @@ class TextModel:
 
 class TextEngine(PipelineClassifier):
     container_kind = "text"
-    training_status = "TrainingModels"
-    problem_type = None
     pipelines = PIPELINES
     example = "row"
-    default_max_candidates = len(PIPELINES)
 
     def __init__(self, *, spec: JobSpec, train: pd.DataFrame, validation: pd.DataFrame | None) -> None:
         self.spec = spec
