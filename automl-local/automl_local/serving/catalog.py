@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from automl_local.errors import ApiError
 from automl_local.models import model_urls
-from automl_local.serving.moto import MotoSageMaker, not_found
+from automl_local.serving.moto import MotoSageMaker
 from automl_local.store import JobStore, Record
 
 
@@ -69,12 +68,9 @@ def find_candidate(store: JobStore, containers: list[dict[str, Any]]) -> tuple[R
 
 def resolve(moto: MotoSageMaker, store: JobStore, model_name: str) -> ServedModel | None:
     """The candidate behind SageMaker model ``model_name``; None when it is not one (or does not exist)."""
-    try:
-        described = moto.call("DescribeModel", {"ModelName": model_name})
-    except ApiError as err:
-        if not_found(err):
-            return None
-        raise
+    described = moto.describe_or_none("DescribeModel", {"ModelName": model_name})
+    if described is None:
+        return None
     containers = containers_of(described)
     found = find_candidate(store, containers)
     if found is None:

@@ -23,10 +23,10 @@ from typing import Any
 
 from automl_local.candidates import ACCOUNT_ID
 from automl_local.data import S3
-from automl_local.errors import ApiError, ValidationError
+from automl_local.errors import ValidationError
 from automl_local.models import s3_fetch
 from automl_local.serving.catalog import ServedModel, resolve
-from automl_local.serving.moto import MotoSageMaker, not_found
+from automl_local.serving.moto import MotoSageMaker
 from automl_local.serving.predictor import LoadError, Predictor, load_predictor
 from automl_local.serving.records import Record, ResourceTable
 from automl_local.store import JobStore, now
@@ -102,12 +102,9 @@ class Endpoints:
     # -- the variants of an endpoint config -----------------------------------------------------------
     def variants(self, config_name: str) -> list[dict[str, Any]] | None:
         """The config's variants with their candidates; None when a model is not a candidate's."""
-        try:
-            config = self.moto.call("DescribeEndpointConfig", {"EndpointConfigName": config_name})
-        except ApiError as err:
-            if not_found(err):
-                return None
-            raise
+        config = self.moto.describe_or_none("DescribeEndpointConfig", {"EndpointConfigName": config_name})
+        if config is None:
+            return None
         found = []
         for variant in config.get("ProductionVariants") or []:
             served = resolve(self.moto, self.store, variant.get("ModelName", ""))
@@ -126,13 +123,7 @@ class Endpoints:
         return found or None
 
     def _moto_has(self, name: str) -> bool:
-        try:
-            self.moto.call("DescribeEndpoint", {"EndpointName": name})
-        except ApiError as err:
-            if not_found(err):
-                return False
-            raise
-        return True
+        return self.moto.describe_or_none("DescribeEndpoint", {"EndpointName": name}) is not None
 
     # -- actions --------------------------------------------------------------------------------------------
     def create(self, body: dict[str, Any]) -> dict[str, Any] | None:

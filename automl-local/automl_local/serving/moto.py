@@ -55,6 +55,15 @@ class MotoSageMaker:
             raise moto_error(action, code, payload)
         return fix_moto_output(action, payload)
 
+    def describe_or_none(self, action: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        """``call(action, body)`` for a Describe action; None when moto has no such resource."""
+        try:
+            return self.call(action, body)
+        except ApiError as err:
+            if not_found(err):
+                return None
+            raise
+
 
 def not_found(err: ApiError) -> bool:
     """True when moto answered that the resource does not exist (it says ValidationException)."""

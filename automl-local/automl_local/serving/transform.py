@@ -22,7 +22,7 @@ from typing import Any
 
 from automl_local.candidates import ACCOUNT_ID
 from automl_local.data import S3, DataError, channel_keys, split_uri
-from automl_local.errors import ApiError, ResourceInUseError, ResourceNotFoundError, ValidationError, show
+from automl_local.errors import ResourceInUseError, ResourceNotFoundError, ValidationError, show
 from automl_local.jobs import ArtifactWriter
 from automl_local.models import s3_fetch
 from automl_local.paths import UnsafePathError, bucket_problem, key_problem
@@ -38,7 +38,7 @@ from automl_local.serving.dataprocessing import (
     split_records,
     write_records,
 )
-from automl_local.serving.moto import MotoSageMaker, not_found
+from automl_local.serving.moto import MotoSageMaker
 from automl_local.serving.predictor import LoadError, Predictor, load_predictor
 from automl_local.serving.records import Record, ResourceTable
 from automl_local.spec import Channel
@@ -147,13 +147,7 @@ class TransformJobs:
     def _exists(self, name: str) -> bool:
         if self.table.exists(name):
             return True
-        try:
-            self.moto.call("DescribeTransformJob", {"TransformJobName": name})
-        except ApiError as err:
-            if not_found(err):
-                return False
-            raise
-        return True
+        return self.moto.describe_or_none("DescribeTransformJob", {"TransformJobName": name}) is not None
 
     # -- describe / list / stop ------------------------------------------------------------------------
     def describe(self, name: str) -> dict[str, Any]:
