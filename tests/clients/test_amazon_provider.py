@@ -102,6 +102,25 @@ def test_operator_drops_time_limit_when_extras_set_automl_job_config(
     assert "MaxAutoMLJobRuntimeInSeconds" not in criteria  # the DAG asked for time_limit=900
 
 
+def test_endpoint_operator_deploys_the_best_candidate_and_it_answers(
+    dag_run: dict[str, Any], boto_clients: dict[str, Any]
+) -> None:
+    """SageMakerEndpointOperator creates model, config and endpoint and waits with botocore's
+    endpoint_in_service waiter; InvokeEndpoint answers with the candidate's real predictions."""
+    states = dag_run["states"]
+    assert states["deploy_endpoint"] == "success"
+    assert states["invoke_endpoint"] == "success"
+    answer = dag_run["xcom"]["invoke_endpoint"]
+    answer = json.loads(answer) if isinstance(answer, (str, bytes)) else answer
+    assert [line.split(",")[0] for line in answer.strip().splitlines()] == ["1", "0"]  # real signal
+    # Cleaned up through the same clients: the endpoint, its config and the model are gone.
+    name = f"{dag_run['prefix']}-ep"
+    sagemaker = boto_clients["sagemaker"]
+    assert states["delete_model"] == "success"
+    assert name not in [e["EndpointName"] for e in sagemaker.list_endpoints(MaxResults=100)["Endpoints"]]
+    assert name not in [m["ModelName"] for m in sagemaker.list_models(MaxResults=100)["Models"]]
+
+
 def test_no_wait_operator_then_sensor(dag_run: dict[str, Any], boto_clients: dict[str, Any]) -> None:
     assert dag_run["states"]["automl_start"] == "success"
     assert dag_run["states"]["automl_sensor"] == "success"

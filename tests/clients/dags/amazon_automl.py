@@ -10,7 +10,11 @@ import os
 from datetime import timedelta
 
 import pendulum
-from airflow.providers.amazon.aws.operators.sagemaker import SageMakerAutoMLOperator
+from airflow.providers.amazon.aws.operators.sagemaker import (
+    SageMakerAutoMLOperator,
+    SageMakerDeleteModelOperator,
+    SageMakerEndpointOperator,
+)
 from airflow.providers.amazon.aws.sensors.sagemaker import SageMakerAutoMLSensor
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, task
@@ -64,8 +68,68 @@ with DAG(
 
     # Waits in the task and returns the BestCandidate. time_limit is given too: the operator's extras
     # replace its AutoMLJobConfig wholesale, so the limit is silently dropped (checked by the test).
-    sensed >> SageMakerAutoMLOperator(
+    waited = SageMakerAutoMLOperator(
         task_id="automl_wait", job_name=f"{PREFIX}-wait", time_limit=900, extras=job_config(2), **COMMON
+    )
+    sensed >> waited
+
+    # Deploy the best candidate with the amazon provider's endpoint operator (model, endpoint config
+    # and endpoint in one task, waiting with botocore's endpoint_in_service waiter), call it, clean up.
+    @task
+    def endpoint_config(returned: dict) -> dict:
+        best = returned.get("BestCandidate", returned)
+        name = f"{PREFIX}-ep"
+        return {
+            "Model": {
+                "ModelName": name,
+                "Containers": best["InferenceContainers"],
+                "ExecutionRoleArn": ROLE_ARN,
+            },
+            "EndpointConfig": {
+                "EndpointConfigName": name,
+                "ProductionVariants": [
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": name,
+                        "InitialInstanceCount": 1,
+                        "InstanceType": "ml.m5.large",
+                    }
+                ],
+            },
+            "Endpoint": {"EndpointName": name, "EndpointConfigName": name},
+        }
+
+    deployed = SageMakerEndpointOperator(
+        task_id="deploy_endpoint",
+        config=endpoint_config(waited.output),
+        wait_for_completion=True,
+        check_interval=1,
+        max_ingestion_time=300,
+    )
+
+    @task
+    def invoke_endpoint() -> str:
+        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+        runtime = AwsBaseHook(client_type="sagemaker-runtime").conn
+        answer = runtime.invoke_endpoint(
+            EndpointName=f"{PREFIX}-ep", ContentType="text/csv", Body="1.2,0.3,0.5,r\n-1.5,-0.8,0.1,b\n"
+        )
+        return str(answer["Body"].read().decode())
+
+    @task(trigger_rule="all_done")
+    def delete_endpoint() -> None:
+        from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+
+        conn = SageMakerHook().conn
+        conn.delete_endpoint(EndpointName=f"{PREFIX}-ep")
+        conn.delete_endpoint_config(EndpointConfigName=f"{PREFIX}-ep")
+
+    (
+        deployed
+        >> invoke_endpoint()
+        >> delete_endpoint()
+        >> SageMakerDeleteModelOperator(task_id="delete_model", config={"ModelName": f"{PREFIX}-ep"})
     )
 
     # A stopped job: the sensor treats Stopped as success.
