@@ -15,7 +15,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from automl_local import auth, limits
+from automl_local import auth, limits, tls
 from automl_local.faults import LATENCY_ENV, THROTTLE_ENV, FaultSettings
 
 READY_LINE = "AutoML local backend ready at {url}"
@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="INFO")
     auth.add_arguments(serve)
+    tls.add_arguments(serve)
     limits.add_arguments(serve)
 
     predict = commands.add_parser(
@@ -117,6 +118,7 @@ def serve(args: argparse.Namespace) -> int:
         credentials = auth.credentials_from(args)
         auth.check_exposure(args.host, args.allow_remote, credentials)
         server_limits = limits.from_args(args)
+        tls_context = tls.context_from(args)
     except ValueError as err:
         print(f"automl-local: {err}", file=sys.stderr)
         return 2
@@ -133,13 +135,14 @@ def serve(args: argparse.Namespace) -> int:
         limits=server_limits,
         allow_remote=args.allow_remote,
         credentials=credentials,
+        tls=tls_context,
     )
     backend = LocalBackend(settings)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     backend.start()
-    warning = auth.exposure_warning(backend.bound_host, backend.port)
+    warning = auth.exposure_warning(backend.bound_host, backend.port, tls=tls_context is not None)
     if warning:  # before the ready line, so whoever waits for that line has seen it
         print(warning, file=sys.stderr, flush=True)
     print(READY_LINE.format(url=backend.address), flush=True)

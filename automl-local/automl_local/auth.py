@@ -93,7 +93,7 @@ def check_exposure(host: str, allow_remote: bool, credentials: Credentials | Non
         )
 
 
-def exposure_warning(bound: str, port: int) -> str | None:
+def exposure_warning(bound: str, port: int, *, tls: bool = False) -> str | None:
     """The warning printed under the ready line when the server listens beyond loopback."""
     if is_loopback(bound):
         return None
@@ -101,10 +101,13 @@ def exposure_warning(bound: str, port: int) -> str | None:
         where = f"on every network interface of this machine (port {port})"
     else:
         where = f"at {url_host(bound)}:{port}"
-    return (
+    text = (
         f"WARNING: the server is reachable from the network {where}; only requests signed with "
         "the configured access key are answered."
     )
+    if not tls:
+        text += " Without --tls-cert/--tls-key, data, models and predictions cross the network in the clear."
+    return text
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,7 @@ makes the server start threads until the process can start no more. Here a conne
 ``max_connections`` is answered at once with 503 and an AWS JSON ``ServiceUnavailable`` error, which
 botocore and the SDKs retry with backoff, then closed; it never gets a thread. Together with the
 socket timeout (``--request-timeout``), a silent connection holds its slot for at most that long.
+Over TLS the handshake happens here too, per connection (see :mod:`automl_local.tls`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from typing import Any
@@ -50,7 +52,9 @@ def refusal(max_connections: int) -> bytes:
 class CappedWSGIServer(ThreadedWSGIServer):
     """werkzeug's threaded WSGI server with at most ``max_connections`` connections served at once."""
 
-    def __init__(self, *args: Any, max_connections: int, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_connections: int, tls: ssl.SSLContext | None = None, **kwargs: Any
+    ) -> None:
         if max_connections <= 0:
             raise ValueError(f"max_connections must be positive, not {max_connections!r}")
         self.max_connections = max_connections
@@ -58,7 +62,10 @@ class CappedWSGIServer(ThreadedWSGIServer):
         self._refusal = refusal(max_connections)
         self.refused = 0
         self._warned_at = -WARN_EVERY
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)  # a plain listening socket: TLS is per connection (below)
+        self.tls = tls
+        # werkzeug reads it for wsgi.url_scheme and to report TLS errors as such.
+        self.ssl_context = tls
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
@@ -72,11 +79,31 @@ class CappedWSGIServer(ThreadedWSGIServer):
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
+            if self.tls is not None:
+                request = self._handshake(request)
+                if request is None:
+                    return
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
 
+    def _handshake(self, request: socket.socket) -> ssl.SSLSocket | None:
+        """The connection wrapped in TLS, on this connection's thread and under its timeout; None
+        (connection closed) when the client does not complete a handshake: plain HTTP, a bad
+        certificate on its side, silence."""
+        assert self.tls is not None
+        request.settimeout(self.RequestHandlerClass.timeout)  # type: ignore[attr-defined]
+        try:
+            wrapped = self.tls.wrap_socket(request, server_side=True, do_handshake_on_connect=False)
+            wrapped.do_handshake()
+        except (ssl.SSLError, OSError) as err:
+            log.debug("TLS handshake failed: %s", err)
+            self.shutdown_request(request)
+            return None
+        return wrapped
+
     def _refuse(self, request: socket.socket, client_address: Any) -> None:
+        """Answer 503 and close (over TLS: close only, a client there cannot read plain HTTP)."""
         self.refused += 1
         now = time.monotonic()
         if now - self._warned_at >= WARN_EVERY:
@@ -88,8 +115,9 @@ class CappedWSGIServer(ThreadedWSGIServer):
                 self.refused,
             )
         try:
-            request.settimeout(REFUSAL_SEND_TIMEOUT)
-            request.sendall(self._refusal)
+            if self.tls is None:
+                request.settimeout(REFUSAL_SEND_TIMEOUT)
+                request.sendall(self._refusal)
         except OSError:
             pass
         finally:

@@ -50,6 +50,7 @@ class S3:
         region: str = "us-east-1",
         credentials: Credentials | None = None,
         limits: Limits | None = None,
+        verify: bool | None = None,
     ) -> None:
         import boto3
         from botocore.config import Config
@@ -58,6 +59,7 @@ class S3:
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint_url,
+            verify=verify,
             region_name=region,
             config=Config(retries={"max_attempts": 2, "mode": "standard"}),
             aws_access_key_id=credentials.access_key_id,

@@ -25,7 +25,7 @@ from typing import Any
 from automl_local.auth import ACCESS_KEY_ENV, SECRET_KEY_ENV, Credentials, connect_host
 from automl_local.data import LOCAL_KEY
 
-READY = re.compile(r"AutoML local backend ready at (http://\S+)")
+READY = re.compile(r"AutoML local backend ready at (https?://\S+)")
 
 
 def free_port(host: str = "127.0.0.1") -> int:

@@ -11,6 +11,7 @@ import functools
 import io
 import json
 import logging
+import ssl
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ class BackendSettings:
     limits: Limits = field(default_factory=Limits)
     allow_remote: bool = False  # a non-loopback host needs this and credentials
     credentials: Credentials | None = None  # when set, every request must be signed with them
+    tls: ssl.SSLContext | None = None  # when set, HTTPS only (automl_local.tls)
 
 
 class LocalBackendApp:
@@ -226,12 +228,18 @@ class LocalBackend:
             _not_ready,  # replaced below, once the runner knows our URL
             handler,
             max_connections=settings.limits.max_connections,
+            tls=settings.tls,
         )
+        if settings.tls is not None:  # its own S3 client calls it unverified (see _s3): no warning each time
+            import urllib3
+
+            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         self.port = int(self._server.server_port)
         self.bound_host = str(self._server.server_address[0])
-        self.address = f"http://{url_host(self.bound_host)}:{self.port}"  # where it listens, as printed
+        scheme = "https" if settings.tls is not None else "http"
+        self.address = f"{scheme}://{url_host(self.bound_host)}:{self.port}"  # where it listens, as printed
         self.url = (
-            f"http://{url_host(connect_host(self.bound_host))}:{self.port}"  # how this machine reaches it
+            f"{scheme}://{url_host(connect_host(self.bound_host))}:{self.port}"  # how this machine reaches it
         )
         self.serving = Serving(
             store=self.store, s3_factory=self._s3, moto_app=moto_app, region=settings.region
@@ -271,6 +279,8 @@ class LocalBackend:
             region=self.settings.region,
             credentials=self.settings.credentials,
             limits=self.settings.limits,
+            # Over TLS it calls itself on this machine, where the certificate may not name the address.
+            verify=False if self.settings.tls is not None else None,
         )
 
     def start(self) -> None:
