@@ -49,6 +49,31 @@ def refusal(max_connections: int) -> bytes:
     return head.encode() + body
 
 
+def send_json_error(handler: Any, code: int, message: str | None = None, explain: str | None = None) -> None:
+    """``BaseHTTPRequestHandler.send_error`` answering in AWS JSON instead of an HTML page.
+
+    The HTTP layer itself refuses what it cannot parse (a request line that is not HTTP, one over
+    64 KiB, too many headers) before any route knows the protocol; the client still gets a short
+    JSON error it can parse, with the client's bytes cut (``errors.cap``), and the connection closes.
+    """
+    from automl_local.errors import cap
+
+    short, long = handler.responses.get(code, ("Bad Request", ""))
+    text = cap(message or short, 300)
+    handler.log_error("code %d, message %s", code, text)
+    if handler.request_version == "HTTP/0.9":  # not parsed yet (or really 0.9): answer with a status line
+        handler.request_version = "HTTP/1.0"
+    handler.send_response(code, short)
+    handler.send_header("Connection", "close")
+    body = json.dumps({"__type": "BadRequest", "message": f"{text}. {explain or long}".strip()}).encode()
+    handler.send_header("Content-Type", "application/x-amz-json-1.1")
+    handler.send_header("x-amzn-ErrorType", "BadRequest:")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    if handler.command != "HEAD":
+        handler.wfile.write(body)
+
+
 class CappedWSGIServer(ThreadedWSGIServer):
     """werkzeug's threaded WSGI server with at most ``max_connections`` connections served at once."""
 
@@ -124,4 +149,4 @@ class CappedWSGIServer(ThreadedWSGIServer):
             self.shutdown_request(request)
 
 
-__all__ = ["CappedWSGIServer", "refusal"]
+__all__ = ["CappedWSGIServer", "refusal", "send_json_error"]

@@ -206,7 +206,7 @@ class LocalBackend:
             create_backend_app,
         )
 
-        from automl_local.connections import CappedWSGIServer
+        from automl_local.connections import CappedWSGIServer, send_json_error
 
         check_exposure(settings.host, settings.allow_remote, settings.credentials)
         self.settings = settings
@@ -220,7 +220,11 @@ class LocalBackend:
             (MotoRequestHandler,),
             # TCP_NODELAY: a response is headers then body, and Nagle would hold the body back until
             # the client acknowledged the headers (up to its delayed-ACK timeout).
-            {"timeout": settings.limits.request_timeout, "disable_nagle_algorithm": True},
+            {
+                "timeout": settings.limits.request_timeout,
+                "disable_nagle_algorithm": True,
+                "send_error": send_json_error,
+            },
         )
         self._server = CappedWSGIServer(
             settings.host,

@@ -204,6 +204,26 @@ def test_unknown_action_is_json_unknown_operation(backend, alive, record_propert
     figure(record_property, f"unknown action ({len(action)} characters)", answer)
 
 
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 505),
+        (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(120)) + b"\r\n", 431),
+    ],
+    ids=["not-http", "http-9.9", "70k-request-line", "120-headers"],
+)
+def test_what_http_itself_refuses_is_a_short_json_error(backend, alive, record_property, head, status):
+    answer = exchange(backend.url, head)
+
+    assert answer.status == status, answer
+    assert answer.headers["content-type"] == "application/x-amz-json-1.1"
+    assert answer.json["__type"] == "BadRequest" and answer.json["message"]
+    assert len(answer.body) < 1024  # the 70 KB request line is not echoed
+    figure(record_property, f"HTTP-level refusal {status}", answer)
+
+
 def test_sagemaker_target_on_a_get_is_json(backend, alive):
     answer = exchange(backend.url, sagemaker_head(backend.url, "ListAutoMLJobs", None, method="GET"))
 
