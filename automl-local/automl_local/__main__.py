@@ -42,13 +42,17 @@ def _parser() -> argparse.ArgumentParser:
         default=Path(".automl-local"),
         help="job state and artifact copies; survives restarts",
     )
-    serve.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
-    serve.add_argument("--workers", type=int, default=2, help="jobs that train at the same time")
+    serve.add_argument(
+        "--region",
+        default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        help="the region it answers as, in ARNs (default $AWS_DEFAULT_REGION, else us-east-1)",
+    )
+    serve.add_argument("--workers", type=int, default=2, help="jobs that train at the same time (default 2)")
     serve.add_argument(
         "--max-active-jobs",
         type=int,
         default=20,
-        help="jobs in progress before create answers ResourceLimitExceeded",
+        help="jobs in progress before create answers ResourceLimitExceeded (default 20)",
     )
     serve.add_argument(
         "--throttle-rate",
@@ -62,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"latency added to AutoML calls (env {LATENCY_ENV}; default 0)",
     )
-    serve.add_argument("--log-level", default="INFO")
+    serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR (default INFO)")
     auth.add_arguments(serve)
     tls.add_arguments(serve)
     limits.add_arguments(serve)
