@@ -107,26 +107,56 @@ with DAG(
         max_ingestion_time=300,
     )
 
+    # The same model behind a second endpoint, waited for on the triggerer (deferrable: the amazon
+    # provider's SageMakerTrigger with aiobotocore's endpoint_in_service waiter).
+    deferred = SageMakerEndpointOperator(
+        task_id="deploy_endpoint_deferrable",
+        config={
+            "EndpointConfig": {
+                "EndpointConfigName": f"{PREFIX}-ep-d",
+                "ProductionVariants": [
+                    {
+                        "VariantName": "AllTraffic",
+                        "ModelName": f"{PREFIX}-ep",
+                        "InitialInstanceCount": 1,
+                        "InstanceType": "ml.m5.large",
+                    }
+                ],
+            },
+            "Endpoint": {"EndpointName": f"{PREFIX}-ep-d", "EndpointConfigName": f"{PREFIX}-ep-d"},
+        },
+        deferrable=True,
+        check_interval=1,
+        max_ingestion_time=300,
+    )
+
     @task
     def invoke_endpoint() -> str:
         from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
 
         runtime = AwsBaseHook(client_type="sagemaker-runtime").conn
-        answer = runtime.invoke_endpoint(
-            EndpointName=f"{PREFIX}-ep", ContentType="text/csv", Body="1.2,0.3,0.5,r\n-1.5,-0.8,0.1,b\n"
-        )
-        return str(answer["Body"].read().decode())
+        answers = [
+            runtime.invoke_endpoint(
+                EndpointName=name, ContentType="text/csv", Body="1.2,0.3,0.5,r\n-1.5,-0.8,0.1,b\n"
+            )["Body"].read()
+            for name in (f"{PREFIX}-ep", f"{PREFIX}-ep-d")
+        ]
+        if answers[0] != answers[1]:
+            raise ValueError(f"the two endpoints of one model answered differently: {answers}")
+        return str(answers[0].decode())
 
     @task(trigger_rule="all_done")
     def delete_endpoint() -> None:
         from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
 
         conn = SageMakerHook().conn
-        conn.delete_endpoint(EndpointName=f"{PREFIX}-ep")
-        conn.delete_endpoint_config(EndpointConfigName=f"{PREFIX}-ep")
+        for name in (f"{PREFIX}-ep", f"{PREFIX}-ep-d"):
+            conn.delete_endpoint(EndpointName=name)
+            conn.delete_endpoint_config(EndpointConfigName=name)
 
     (
         deployed
+        >> deferred
         >> invoke_endpoint()
         >> delete_endpoint()
         >> SageMakerDeleteModelOperator(task_id="delete_model", config={"ModelName": f"{PREFIX}-ep"})
