@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import time
 from collections.abc import Callable, Iterator
@@ -77,28 +78,29 @@ def put_frame(s3: Any) -> Callable[..., str]:
     return put
 
 
+def wait_job(
+    sagemaker: Any, name: str, *, timeout: float = 120, until: tuple[str, ...] = TERMINAL
+) -> dict[str, Any]:
+    """Poll DescribeAutoMLJobV2 until the job is terminal; the last response and the statuses seen."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)
+        secondary = described["AutoMLJobSecondaryStatus"]
+        if not seen or seen[-1] != secondary:
+            seen.append(secondary)
+        if described["AutoMLJobStatus"] in until:
+            described["SecondaryStatusesSeen"] = seen
+            return described
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {name} still {described['AutoMLJobStatus']} after {timeout}s: {seen}")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def wait_for_job(sagemaker: Any) -> Callable[..., dict[str, Any]]:
-    """Poll DescribeAutoMLJobV2 until the job is terminal; returns the last response and the statuses seen."""
-
-    def wait(name: str, *, timeout: float = 120, until: tuple[str, ...] = TERMINAL) -> dict[str, Any]:
-        seen: list[str] = []
-        deadline = time.monotonic() + timeout
-        while True:
-            described = sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name)
-            secondary = described["AutoMLJobSecondaryStatus"]
-            if not seen or seen[-1] != secondary:
-                seen.append(secondary)
-            if described["AutoMLJobStatus"] in until:
-                described["SecondaryStatusesSeen"] = seen
-                return described
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"job {name} still {described['AutoMLJobStatus']} after {timeout}s: {seen}"
-                )
-            time.sleep(0.2)
-
-    return wait
+    """:func:`wait_job` on the session's client."""
+    return functools.partial(wait_job, sagemaker)
 
 
 class ExtraBackend:

@@ -18,7 +18,7 @@ import pytest
 
 from automl_local.process import LocalBackendProcess
 from automl_local.tls import CERT_ENV, KEY_ENV
-from tests.conftest import BUCKET, client_kwargs, tabular_v2_request, unique
+from tests.conftest import BUCKET, client_kwargs, tabular_v2_request, unique, wait_job
 
 pytestmark = [pytest.mark.integration, pytest.mark.security]
 
@@ -108,10 +108,7 @@ def test_a_job_trains_over_https(
         CompletionCriteria={"MaxCandidates": 1},
     )
     sagemaker.create_auto_ml_job_v2(**request)
-    deadline = time.monotonic() + 180
-    while (job := sagemaker.describe_auto_ml_job_v2(AutoMLJobName=name))["AutoMLJobStatus"] == "InProgress":
-        assert time.monotonic() < deadline, job["AutoMLJobSecondaryStatus"]
-        time.sleep(0.5)
+    job = wait_job(sagemaker, name, timeout=180)
     assert job["AutoMLJobStatus"] == "Completed", job.get("FailureReason")
     model = job["BestCandidate"]["InferenceContainers"][-1]["ModelDataUrl"]
     bucket, _, key = model[5:].partition("/")
