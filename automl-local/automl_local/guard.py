@@ -28,16 +28,23 @@ READ_CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 8 * 1024 * 1024  # a chunked upload larger than this waits on disk, not in memory
 _DIGITS = re.compile(r"[0-9]+")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# sagemaker-runtime's InvokeEndpoint is rest-json: read whole and bounded, refused in JSON, never S3 XML.
-_INVOCATIONS = re.compile(r"/endpoints/[^/]+/invocations")
+# sagemaker-runtime's InvokeEndpoint (the endpoint name is group 1) is rest-json: read whole and
+# bounded, refused in JSON, never S3 XML.
+INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations")
+
+
+def is_invocation(environ: dict[str, Any]) -> bool:
+    """An InvokeEndpoint request (the JSON-protocol SageMaker API carries X-Amz-Target instead)."""
+    return (
+        environ.get("REQUEST_METHOD") == "POST"
+        and not environ.get("HTTP_X_AMZ_TARGET")
+        and INVOCATIONS.fullmatch(str(environ.get("PATH_INFO", ""))) is not None
+    )
 
 
 def json_protocol_call(environ: dict[str, Any]) -> bool:
     """A SageMaker (``X-Amz-Target``) or sagemaker-runtime invocation call, as opposed to S3."""
-    if environ.get("HTTP_X_AMZ_TARGET"):
-        return True
-    path = str(environ.get("PATH_INFO", ""))
-    return environ.get("REQUEST_METHOD") == "POST" and bool(_INVOCATIONS.fullmatch(path))
+    return bool(environ.get("HTTP_X_AMZ_TARGET")) or is_invocation(environ)
 
 
 def content_length(environ: dict[str, Any]) -> int | None:

@@ -20,13 +20,12 @@ from typing import Any
 
 from automl_local.candidates import ACCOUNT_ID
 from automl_local.errors import ApiError, cap, show
-from automl_local.guard import content_length
+from automl_local.guard import INVOCATIONS, content_length, is_invocation
 from automl_local.serving.codecs import ModelFailure
 from automl_local.serving.endpoints import Endpoints, NotServing
 from automl_local.serving.moto import MotoSageMaker
 from automl_local.serving.predictor import LoadError
 
-INVOCATIONS = re.compile(r"/endpoints/([^/]+)/invocations")
 ENDPOINT_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
 MAX_BODY_BYTES = 6 * 1024 * 1024  # InvokeEndpoint's payload limit (6291456 bytes)
 MAX_ENDPOINT_NAME = 63
@@ -34,15 +33,6 @@ MAX_ENDPOINT_NAME = 63
 # (OpenMP in LightGBM, scikit-learn's thread pools) set up per-thread state that costs milliseconds
 # on every fresh thread. Also bounds how many predictions share the cores at once.
 INVOKE_WORKERS = 4
-
-
-def is_invocation(environ: dict[str, Any]) -> bool:
-    """An InvokeEndpoint request (the JSON-protocol SageMaker API carries X-Amz-Target instead)."""
-    return (
-        environ.get("REQUEST_METHOD") == "POST"
-        and not environ.get("HTTP_X_AMZ_TARGET")
-        and INVOCATIONS.fullmatch(environ.get("PATH_INFO", "")) is not None
-    )
 
 
 class Runtime:
