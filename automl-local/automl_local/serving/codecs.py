@@ -219,11 +219,7 @@ def _typed(values: list[str | None], *, underscores: bool = True) -> Any:
         if all(v in _TRUE or v in _FALSE for v in values):
             return np.array([v in _TRUE for v in values], dtype=bool)
     try:
-        cells = (
-            values
-            if first is not None and None not in values
-            else ["nan" if v is None else v for v in values]
-        )
+        cells = values if None not in values else ["nan" if v is None else v for v in values]
         return np.array(cells, dtype=np.float64)
     except ValueError:
         return np.array(values, dtype=object)
@@ -373,7 +369,10 @@ def encode_columns(columns: dict[str, list[Any]], keys: Sequence[str], accept: s
             ]
             for key, column in zip(keys, values, strict=True)
         ]
-        if any(_NEEDS_QUOTES.search("".join(column)) for column in cells):
+        # csv.writer quotes a cell with a quote, comma or newline, and a row that is one empty cell
+        # (written bare it would be an empty line, and a reader would lose the row).
+        one_empty = len(cells) == 1 and "" in cells[0]
+        if one_empty or any(_NEEDS_QUOTES.search("".join(column)) for column in cells):
             return csv_text([list(row) for row in zip(*cells, strict=True)])
         # Nothing to quote (the usual case): joined directly, several times faster than csv.writer.
         rows = cells[0] if len(cells) == 1 else [",".join(row) for row in zip(*cells, strict=True)]
