@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import pytest
 
@@ -98,11 +99,12 @@ def _renice(pid: int, niceness: int) -> None:
             os.setpriority(os.PRIO_PROCESS, thread.id, niceness)
 
 
-def _sagemaker_client(url: str) -> object:
+def backend_client(service: str, url: str) -> Any:
+    """A boto3 client of ``service`` ("sagemaker", "s3") for the local backend at ``url``."""
     import boto3
 
     return boto3.client(
-        "sagemaker",
+        service,
         endpoint_url=url,
         region_name="us-east-1",
         aws_access_key_id="testing",
@@ -171,7 +173,7 @@ def start_system(
         yield System(
             airflow,
             metadata,
-            _sagemaker_client(backend.url),
+            backend_client("sagemaker", backend.url),
             work_dir,
             backend.process.pid,
             postgres.pid,

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.system.conftest import System, start_system, time_bound
+from tests.system.conftest import System, backend_client, start_system, time_bound
 from tests.system.slow_backend import CALL_LOG
 from tests.system.test_scheduler_triggerer import check_alive, start_triggerer
 
@@ -90,22 +90,10 @@ def events_system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sy
 # -- the backend, driven with boto3 --------------------------------------------------------------
 
 
-def _s3(url: str) -> Any:
-    import boto3
-
-    return boto3.client(
-        "s3",
-        endpoint_url=url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-
-
 def upload_training_data(system: System) -> str:
     from airflow_provider_automl.example_data import churn_csv
 
-    s3 = _s3(system.backend_url)
+    s3 = backend_client("s3", system.backend_url)
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="events/train.csv", Body=churn_csv().encode())
     return f"s3://{BUCKET}/events/train.csv"
